@@ -1,0 +1,192 @@
+# This code is part of qiskit-patchqnn.
+#
+# (C) Copyright the qiskit-patchqnn developers, 2026.
+#
+# This code is licensed under the Apache License, Version 2.0. You may obtain a copy of this
+# license in the LICENSE file in the root directory of this source tree or at
+# http://www.apache.org/licenses/LICENSE-2.0.
+
+"""Numba kernels behind :class:`~qiskit_patchqnn.estimator.BatchedEstimator`.
+
+Qubit ``q`` is bit ``q`` of the basis-state index (Qiskit's little-endian order).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import njit, prange
+
+_FUSED, _DIAG, _CX, _SWAP, _MAT4 = 0, 1, 2, 3, 4
+
+
+@njit(cache=True, fastmath=False)
+def _evolve(
+    state, theta, op_kind, op_a, op_b, op_c, el_kind, el_param, el_scale, el_shift, el_fixed,
+    fixed, diags, mats4,
+):  # pragma: no cover - compiled
+    dim = state.shape[0]
+    for i in range(dim):
+        state[i] = 0.0
+    state[0] = 1.0
+    for o in range(op_kind.shape[0]):
+        kind = op_kind[o]
+        if kind == _FUSED:
+            q = op_a[o]
+            m00 = 1.0 + 0.0j
+            m01 = 0.0 + 0.0j
+            m10 = 0.0 + 0.0j
+            m11 = 1.0 + 0.0j
+            for e in range(op_b[o], op_c[o]):
+                k = el_kind[e]
+                if k == 0:
+                    f = fixed[el_fixed[e]]
+                    g00, g01, g10, g11 = f[0, 0], f[0, 1], f[1, 0], f[1, 1]
+                else:
+                    ang = el_shift[e]
+                    if el_param[e] >= 0:
+                        ang += el_scale[e] * theta[el_param[e]]
+                    if k == 4:
+                        g00 = 1.0 + 0.0j
+                        g01 = 0.0j
+                        g10 = 0.0j
+                        g11 = np.cos(ang) + 1j * np.sin(ang)
+                    else:
+                        c = np.cos(0.5 * ang)
+                        s = np.sin(0.5 * ang)
+                        if k == 1:
+                            g00 = c + 0.0j
+                            g01 = -1j * s
+                            g10 = -1j * s
+                            g11 = c + 0.0j
+                        elif k == 2:
+                            g00 = c + 0.0j
+                            g01 = -s + 0.0j
+                            g10 = s + 0.0j
+                            g11 = c + 0.0j
+                        else:
+                            g00 = c - 1j * s
+                            g01 = 0.0j
+                            g10 = 0.0j
+                            g11 = c + 1j * s
+                n00 = g00 * m00 + g01 * m10
+                n01 = g00 * m01 + g01 * m11
+                n10 = g10 * m00 + g11 * m10
+                n11 = g10 * m01 + g11 * m11
+                m00, m01, m10, m11 = n00, n01, n10, n11
+            stride = 1 << q
+            for base in range(0, dim, 2 * stride):
+                for i in range(base, base + stride):
+                    a = state[i]
+                    b = state[i + stride]
+                    state[i] = m00 * a + m01 * b
+                    state[i + stride] = m10 * a + m11 * b
+        elif kind == _DIAG:
+            d = diags[op_a[o]]
+            for i in range(dim):
+                state[i] *= d[i]
+        elif kind == _CX:
+            cbit = 1 << op_a[o]
+            tbit = 1 << op_b[o]
+            for i in range(dim):
+                if (i & cbit) and not (i & tbit):
+                    j = i | tbit
+                    tmp = state[i]
+                    state[i] = state[j]
+                    state[j] = tmp
+        elif kind == _SWAP:
+            abit = 1 << op_a[o]
+            bbit = 1 << op_b[o]
+            for i in range(dim):
+                if (i & abit) and not (i & bbit):
+                    j = (i ^ abit) | bbit
+                    tmp = state[i]
+                    state[i] = state[j]
+                    state[j] = tmp
+        else:
+            m = mats4[op_c[o]]
+            b0 = 1 << op_a[o]
+            b1 = 1 << op_b[o]
+            for i in range(dim):
+                if not (i & b0) and not (i & b1):
+                    i1 = i | b0
+                    i2 = i | b1
+                    i3 = i | b0 | b1
+                    v0, v1, v2, v3 = state[i], state[i1], state[i2], state[i3]
+                    state[i] = m[0, 0] * v0 + m[0, 1] * v1 + m[0, 2] * v2 + m[0, 3] * v3
+                    state[i1] = m[1, 0] * v0 + m[1, 1] * v1 + m[1, 2] * v2 + m[1, 3] * v3
+                    state[i2] = m[2, 0] * v0 + m[2, 1] * v1 + m[2, 2] * v2 + m[2, 3] * v3
+                    state[i3] = m[3, 0] * v0 + m[3, 1] * v1 + m[3, 2] * v2 + m[3, 3] * v3
+
+
+@njit(cache=True)
+def _parity_sign(i, zmask):  # pragma: no cover - compiled
+    v = i & zmask
+    p = 0
+    while v:
+        v &= v - 1
+        p ^= 1
+    return -1.0 if p else 1.0
+
+
+@njit(cache=True)
+def _term_value(state, xmask, zmask, ny):  # pragma: no cover - compiled
+    # <psi| i^ny X^x Z^z |psi> = sum_i conj(psi[i ^ x]) i^ny (-1)^{|i & z|} psi[i]
+    dim = state.shape[0]
+    acc = 0.0j
+    if xmask == 0:
+        for i in range(dim):
+            a = state[i]
+            acc += _parity_sign(i, zmask) * (a.real * a.real + a.imag * a.imag)
+        return acc.real
+    for i in range(dim):
+        acc += _parity_sign(i, zmask) * np.conj(state[i ^ xmask]) * state[i]
+    r = ny % 4
+    if r == 0:
+        return acc.real
+    if r == 1:
+        return -acc.imag
+    if r == 2:
+        return -acc.real
+    return acc.imag
+
+
+@njit(parallel=True, cache=True)
+def simulate_expectations(
+    num_qubits, op_kind, op_a, op_b, op_c, el_kind, el_param, el_scale, el_shift, el_fixed,
+    fixed, diags, mats4, values, xmask, zmask, ny, nchunk,
+):  # pragma: no cover - compiled
+    """Pauli-term expectation values ``(B, T)`` for ``B`` bindings, in ``nchunk`` parallel runs."""
+    nb = values.shape[0]
+    nt = xmask.shape[0]
+    out = np.empty((nb, nt))
+    dim = 1 << num_qubits
+    nchunk = max(1, min(nb, nchunk))
+    for ch in prange(nchunk):
+        state = np.empty(dim, dtype=np.complex128)
+        lo = ch * nb // nchunk
+        hi = (ch + 1) * nb // nchunk
+        for b in range(lo, hi):
+            _evolve(
+                state, values[b], op_kind, op_a, op_b, op_c, el_kind, el_param, el_scale,
+                el_shift, el_fixed, fixed, diags, mats4,
+            )
+            for t in range(nt):
+                out[b, t] = _term_value(state, xmask[t], zmask[t], ny[t])
+    return out
+
+
+@njit(parallel=True, cache=True)
+def simulate_states(
+    num_qubits, op_kind, op_a, op_b, op_c, el_kind, el_param, el_scale, el_shift, el_fixed,
+    fixed, diags, mats4, values,
+):  # pragma: no cover - compiled
+    """Final statevectors ``(B, 2**n)`` for ``B`` bindings."""
+    nb = values.shape[0]
+    dim = 1 << num_qubits
+    out = np.empty((nb, dim), dtype=np.complex128)
+    for b in prange(nb):
+        _evolve(
+            out[b], values[b], op_kind, op_a, op_b, op_c, el_kind, el_param, el_scale,
+            el_shift, el_fixed, fixed, diags, mats4,
+        )
+    return out
