@@ -151,27 +151,42 @@ def _term_value(state, xmask, zmask, ny):  # pragma: no cover - compiled
 
 
 @njit(parallel=True, cache=True)
-def simulate_expectations(
+def simulate_rows(
     num_qubits, op_kind, op_a, op_b, op_c, el_kind, el_param, el_scale, el_shift, el_fixed,
-    fixed, diags, mats4, values, xmask, zmask, ny, nchunk,
+    fixed, diags, mats4, values, row_param, row_obs, obs_ptr, term_x, term_z, term_ny,
+    term_coeff, nchunk,
 ):  # pragma: no cover - compiled
-    """Pauli-term expectation values ``(B, T)`` for ``B`` bindings, in ``nchunk`` parallel runs."""
-    nb = values.shape[0]
-    nt = xmask.shape[0]
-    out = np.empty((nb, nt))
+    """Expectation values of ``R`` (binding, observable) rows, in ``nchunk`` parallel runs.
+
+    Row ``r`` evaluates observable ``row_obs[r]``, the sum over ``m`` in
+    ``obs_ptr[o]:obs_ptr[o + 1]`` of ``term_coeff[m]`` times the Pauli term
+    ``(term_x[m], term_z[m], term_ny[m])``, on the state of binding ``values[row_param[r]]``.
+    A run re-evolves only when the binding changes from one row to the next, so rows grouped
+    by binding cost one simulation per binding. Every row is computed by the same sequence of
+    floating-point operations however the rows are split into calls or runs.
+    """
+    nr = row_param.shape[0]
+    out = np.empty(nr)
     dim = 1 << num_qubits
-    nchunk = max(1, min(nb, nchunk))
+    nchunk = max(1, min(nr, nchunk))
     for ch in prange(nchunk):
         state = np.empty(dim, dtype=np.complex128)
-        lo = ch * nb // nchunk
-        hi = (ch + 1) * nb // nchunk
-        for b in range(lo, hi):
-            _evolve(
-                state, values[b], op_kind, op_a, op_b, op_c, el_kind, el_param, el_scale,
-                el_shift, el_fixed, fixed, diags, mats4,
-            )
-            for t in range(nt):
-                out[b, t] = _term_value(state, xmask[t], zmask[t], ny[t])
+        lo = ch * nr // nchunk
+        hi = (ch + 1) * nr // nchunk
+        last = -1
+        for r in range(lo, hi):
+            b = row_param[r]
+            if b != last:
+                _evolve(
+                    state, values[b], op_kind, op_a, op_b, op_c, el_kind, el_param, el_scale,
+                    el_shift, el_fixed, fixed, diags, mats4,
+                )
+                last = b
+            o = row_obs[r]
+            acc = 0.0
+            for m in range(obs_ptr[o], obs_ptr[o + 1]):
+                acc += term_coeff[m] * _term_value(state, term_x[m], term_z[m], term_ny[m])
+            out[r] = acc
     return out
 
 

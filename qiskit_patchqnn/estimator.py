@@ -19,33 +19,63 @@ shapes and metadata are the same as for any other estimator.
 from __future__ import annotations
 
 import math
+import threading
 import weakref
-from collections.abc import Iterable
+from collections import deque
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from typing import Any
 
 import numba
 import numpy as np
-from qiskit.circuit import Parameter, ParameterExpression, QuantumCircuit
+from qiskit.circuit import ControlFlowOp, Gate, Parameter, ParameterExpression, QuantumCircuit
+from qiskit.circuit.library import (
+    CXGate,
+    CZGate,
+    PhaseGate,
+    RXGate,
+    RYGate,
+    RZGate,
+    SwapGate,
+    U1Gate,
+)
 from qiskit.primitives import BaseEstimatorV2
 from qiskit.primitives.containers import DataBin, EstimatorPubLike, PrimitiveResult, PubResult
 from qiskit.primitives.containers.estimator_pub import EstimatorPub
+from qiskit.primitives.containers.observables_array import ObservablesArray
 from qiskit.primitives.primitive_job import PrimitiveJob
-from qiskit.quantum_info import Operator
+from qiskit.quantum_info import Operator, SparseObservable
 
-from ._kernels import simulate_expectations, simulate_states
+from ._kernels import simulate_rows, simulate_states
 
-__all__ = ["BatchedEstimator", "UnsupportedCircuitError", "SUPPORTED_GATES"]
+__all__ = [
+    "SUPPORTED_GATES",
+    "BatchedEstimator",
+    "UnsupportedCircuitError",
+    "compile_circuit",
+    "statevectors",
+]
 
-_ROTATIONS = {"rx": 1, "ry": 2, "rz": 3, "p": 4, "u1": 4}
-_SKIP = {"barrier", "id", "delay"}
+_ROTATIONS: dict[str, tuple[int, type]] = {
+    "rx": (1, RXGate),
+    "ry": (2, RYGate),
+    "rz": (3, RZGate),
+    "p": (4, PhaseGate),
+    "u1": (4, U1Gate),
+}
+_SKIP = {"barrier", "id", "delay", "global_phase"}
+_MAX_QUBITS = 30
 SUPPORTED_GATES = frozenset(
     {"rx", "ry", "rz", "p", "u1", "cz", "cx", "swap"}
     | {"any fixed 1-qubit gate", "any fixed 2-qubit gate"}
 )
 """Gates :class:`BatchedEstimator` runs: parameterised ``rx``, ``ry``, ``rz``, ``p``/``u1``
-(angle affine in one parameter), and every gate without free parameters on one or two qubits."""
+(angle affine in one parameter), and every gate without free parameters on one or two qubits.
+``barrier``, ``id``, ``delay`` and global phases are ignored."""
 
 _OP_FUSED, _OP_DIAG, _OP_CX, _OP_SWAP, _OP_MAT4 = 0, 1, 2, 3, 4
+# Numba's workqueue threading layer aborts on concurrent parallel launches; serialise ours.
+_KERNEL_LOCK = threading.Lock()
 
 
 class UnsupportedCircuitError(ValueError):
@@ -54,7 +84,10 @@ class UnsupportedCircuitError(ValueError):
 
 @dataclass(frozen=True)
 class _Program:
+    """A compiled circuit: the arrays that the Numba kernels run (picklable)."""
+
     num_qubits: int
+    num_parameters: int
     op_kind: np.ndarray
     op_a: np.ndarray
     op_b: np.ndarray
@@ -68,14 +101,46 @@ class _Program:
     diags: np.ndarray
     mats4: np.ndarray
 
+    def kernel_args(self) -> tuple:
+        """The program arrays in the kernels' argument order."""
+        return (
+            self.num_qubits,
+            self.op_kind,
+            self.op_a,
+            self.op_b,
+            self.op_c,
+            self.el_kind,
+            self.el_param,
+            self.el_scale,
+            self.el_shift,
+            self.el_fixed,
+            self.fixed,
+            self.diags,
+            self.mats4,
+        )
+
+
+@dataclass(frozen=True)
+class _Observables:
+    """Observables flattened to Pauli terms: observable ``o`` is terms ``ptr[o]:ptr[o + 1]``."""
+
+    ptr: np.ndarray
+    xmask: np.ndarray
+    zmask: np.ndarray
+    ny: np.ndarray
+    coeff: np.ndarray
+
 
 def _affine(expr: object, index: dict[Parameter, int], where: str) -> tuple[int, float, float]:
     """Return ``(param_index, a, b)`` with angle ``a * theta + b`` (``-1`` for a constant)."""
-    if not isinstance(expr, ParameterExpression):
-        return -1, 0.0, float(expr)  # type: ignore[arg-type]
-    params = expr.parameters
-    if not params:
-        return -1, 0.0, float(expr.numeric())
+    try:
+        if not isinstance(expr, ParameterExpression):
+            return -1, 0.0, float(expr)  # type: ignore[arg-type]
+        params = expr.parameters
+        if not params:
+            return -1, 0.0, float(expr.numeric())
+    except TypeError as exc:
+        raise UnsupportedCircuitError(f"{where}: angle {expr} is not a real number") from exc
     if len(params) != 1:
         names = sorted(p.name for p in params)
         raise UnsupportedCircuitError(
@@ -83,13 +148,18 @@ def _affine(expr: object, index: dict[Parameter, int], where: str) -> tuple[int,
             "only angles affine in one parameter are supported"
         )
     (p,) = params
-    b = float(expr.bind({p: 0.0}).numeric())
-    a = float(expr.bind({p: 1.0}).numeric()) - b
-    check = float(expr.bind({p: 2.7}).numeric())
-    if abs(check - (2.7 * a + b)) > 1e-9 * max(1.0, abs(check)):
+    try:
+        grad = expr.gradient(p)
+        if isinstance(grad, ParameterExpression):
+            if grad.parameters:
+                raise TypeError("non-constant derivative")
+            grad = grad.numeric()
+        a = float(grad)  # type: ignore[arg-type]
+        b = float(expr.bind({p: 0.0}).numeric())  # type: ignore[arg-type]
+    except (TypeError, ValueError, RuntimeError) as exc:
         raise UnsupportedCircuitError(
-            f"{where}: angle {expr} is not affine in parameter {p.name!r}"
-        )
+            f"{where}: angle {expr} is not affine in parameter {p.name!r} ({exc})"
+        ) from None
     return index[p], a, b
 
 
@@ -104,14 +174,47 @@ def _rotation_matrix(kind: int, angle: float) -> np.ndarray:
     return np.array([[1, 0], [0, np.exp(1j * angle)]])
 
 
+def _matrix(op: Any, where: str) -> np.ndarray:
+    try:
+        return Operator(op).data
+    except Exception as exc:  # noqa: BLE001 - any failure means "no unitary matrix"
+        raise UnsupportedCircuitError(
+            f"{where}: instruction {op.name!r} has no unitary matrix ({exc})"
+        ) from None
+
+
 def compile_circuit(circuit: QuantumCircuit) -> _Program:
-    """Compile a circuit into the fused program that :func:`simulate` runs.
+    """Compile a circuit into the fused program that the batched kernels run.
+
+    Runs of single-qubit gates are fused per qubit (constant stretches into one matrix),
+    consecutive ``cz`` gates merge into one diagonal, ``cx`` and ``swap`` become index
+    permutations and any other fixed two-qubit gate a 4x4 matrix.
+
+    Args:
+        circuit: a unitary circuit of at most 30 qubits.
+
+    Returns:
+        The compiled program (an opaque, picklable object).
 
     Raises:
-        UnsupportedCircuitError: for measurements, resets, conditionals, parameterised gates
-            other than ``rx``, ``ry``, ``rz``, ``p``, and gates on three or more qubits.
+        UnsupportedCircuitError: for measurements, resets, control flow, parameterised gates
+            other than ``rx``, ``ry``, ``rz``, ``p``/``u1``, angles that are not affine in one
+            parameter, and gates on three or more qubits; the message names the instruction.
+
+    Example:
+        >>> from qiskit.circuit import Parameter, QuantumCircuit
+        >>> qc = QuantumCircuit(2)
+        >>> _ = qc.ry(2 * Parameter("a") + 0.3, 0)
+        >>> _ = qc.cz(0, 1)
+        >>> prog = compile_circuit(qc)
+        >>> prog.num_qubits, prog.num_parameters
+        (2, 1)
     """
     n = circuit.num_qubits
+    if n > _MAX_QUBITS:
+        raise UnsupportedCircuitError(
+            f"circuit has {n} qubits; BatchedEstimator simulates at most {_MAX_QUBITS}"
+        )
     qindex = {q: i for i, q in enumerate(circuit.qubits)}
     pindex = {p: i for i, p in enumerate(circuit.parameters)}
     fixed: list[np.ndarray] = []
@@ -124,21 +227,21 @@ def compile_circuit(circuit: QuantumCircuit) -> _Program:
 
     def flush() -> None:
         for q in sorted(pending):
-            run = pending[q]
             start = len(elements)
-            if all(pi < 0 for _, pi, _, _, _ in run):
-                mat = np.eye(2, dtype=complex)
-                for kind, _, a, b, m in run:
-                    mat = (m if m is not None else _rotation_matrix(kind, b)) @ mat
-                fixed.append(mat)
-                elements.append((0, -1, 0.0, 0.0, len(fixed) - 1))
-            else:
-                for kind, pi, a, b, m in run:
-                    if m is not None:
-                        fixed.append(m)
+            acc: np.ndarray | None = None
+            for kind, pi, a, b, m in pending[q]:
+                if pi >= 0:
+                    if acc is not None:
+                        fixed.append(acc)
                         elements.append((0, -1, 0.0, 0.0, len(fixed) - 1))
-                    else:
-                        elements.append((kind, pi, a, b, -1))
+                        acc = None
+                    elements.append((kind, pi, a, b, -1))
+                    continue
+                mat = m if m is not None else _rotation_matrix(kind, b)
+                acc = mat if acc is None else mat @ acc
+            if acc is not None:
+                fixed.append(acc)
+                elements.append((0, -1, 0.0, 0.0, len(fixed) - 1))
             ops.append((_OP_FUSED, q, start, len(elements)))
         pending.clear()
 
@@ -146,52 +249,55 @@ def compile_circuit(circuit: QuantumCircuit) -> _Program:
         op = inst.operation
         name = op.name
         qubits = [qindex[q] for q in inst.qubits]
-        where = f"instruction {pos} ({name} on qubits {qubits})"
-        if name in _SKIP:
+        where = f"instruction {pos} ({name!r} on qubits {qubits})"
+        if name in _SKIP or (not qubits and not inst.clbits and isinstance(op, Gate)):
             continue
-        if inst.clbits or name in {"measure", "reset"} or getattr(op, "condition", None):
+        if (
+            inst.clbits
+            or name in {"measure", "reset", "initialize"}
+            or isinstance(op, ControlFlowOp)
+            or getattr(op, "condition", None) is not None
+        ):
             raise UnsupportedCircuitError(
-                f"{where}: measurements, resets and classical control are not supported; "
-                "the estimator needs a unitary circuit"
+                f"{where}: {name!r} is not supported (no measurements, resets, state "
+                "initialisation or classical control); the estimator needs a unitary circuit"
             )
-        free = [p for p in op.params if isinstance(p, ParameterExpression) and p.parameters]
-        if len(qubits) == 1 and name in _ROTATIONS:
+        if len(qubits) == 1 and name in _ROTATIONS and isinstance(op, _ROTATIONS[name][1]):
             pi, a, b = _affine(op.params[0], pindex, where)
-            pending.setdefault(qubits[0], []).append((_ROTATIONS[name], pi, a, b, None))
+            pending.setdefault(qubits[0], []).append((_ROTATIONS[name][0], pi, a, b, None))
             continue
+        free = sorted(
+            {p.name for e in op.params if isinstance(e, ParameterExpression) for p in e.parameters}
+        )
         if free:
             raise UnsupportedCircuitError(
-                f"{where}: parameterised gate {name!r} (parameter "
-                f"{sorted(p.name for e in free for p in e.parameters)[0]!r}) is not supported; "
-                "transpile to basis ['rx', 'ry', 'rz', 'cz', 'cx'] first"
+                f"{where}: parameterised gate {name!r} (parameters {free}) is not supported; "
+                "only rx, ry, rz and p may carry parameters: transpile to basis "
+                "['rx', 'ry', 'rz', 'cz', 'cx'] first"
+            )
+        if len(qubits) > 2:
+            raise UnsupportedCircuitError(
+                f"{where}: gate {name!r} acts on {len(qubits)} qubits; only 1- and 2-qubit "
+                "gates are supported: transpile to basis ['rx', 'ry', 'rz', 'cz', 'cx'] first"
             )
         if len(qubits) == 1:
-            pending.setdefault(qubits[0], []).append((0, -1, 0.0, 0.0, Operator(op).data))
+            pending.setdefault(qubits[0], []).append((0, -1, 0.0, 0.0, _matrix(op, where)))
             continue
-        if len(qubits) != 2:
-            raise UnsupportedCircuitError(
-                f"{where}: gates on {len(qubits)} qubits are not supported; "
-                "transpile to basis ['rx', 'ry', 'rz', 'cz', 'cx'] first"
-            )
         flush()
         q0, q1 = qubits
-        if name == "cz":
+        if name == "cz" and isinstance(op, CZGate):
             sign = np.where(((basis >> q0) & 1) & ((basis >> q1) & 1), -1.0, 1.0)
             if ops and ops[-1][0] == _OP_DIAG:
                 diags[ops[-1][1]] = diags[ops[-1][1]] * sign
             else:
                 diags.append(sign)
                 ops.append((_OP_DIAG, len(diags) - 1, 0, 0))
-        elif name == "cx":
+        elif name == "cx" and isinstance(op, CXGate):
             ops.append((_OP_CX, q0, q1, 0))
-        elif name == "swap":
+        elif name == "swap" and isinstance(op, SwapGate):
             ops.append((_OP_SWAP, q0, q1, 0))
         else:
-            try:
-                mat = Operator(op).data
-            except Exception as exc:  # noqa: BLE001 - any failure means "no matrix"
-                raise UnsupportedCircuitError(f"{where}: gate has no matrix ({exc})") from None
-            mats4.append(mat)
+            mats4.append(_matrix(op, where))
             ops.append((_OP_MAT4, q0, q1, len(mats4) - 1))
     flush()
 
@@ -199,6 +305,7 @@ def compile_circuit(circuit: QuantumCircuit) -> _Program:
     op_arr = np.array(ops, dtype=np.int64).reshape(-1, 4)
     return _Program(
         num_qubits=n,
+        num_parameters=len(pindex),
         op_kind=op_arr[:, 0].copy(),
         op_a=op_arr[:, 1].copy(),
         op_b=op_arr[:, 2].copy(),
@@ -214,41 +321,157 @@ def compile_circuit(circuit: QuantumCircuit) -> _Program:
     )
 
 
-def _pauli_terms(labels: list[str], num_qubits: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    xmask = np.zeros(len(labels), dtype=np.int64)
-    zmask = np.zeros(len(labels), dtype=np.int64)
-    ny = np.zeros(len(labels), dtype=np.int64)
-    for t, label in enumerate(labels):
-        if len(label) != num_qubits:
-            raise ValueError(
-                f"observable term {label!r} acts on {len(label)} qubits, circuit has {num_qubits}"
-            )
-        for q, ch in enumerate(reversed(label)):
-            if ch in "XY":
-                xmask[t] |= 1 << q
-            if ch in "ZY":
-                zmask[t] |= 1 << q
-            if ch == "Y":
-                ny[t] += 1
-            elif ch not in "IXZ":
-                raise ValueError(f"observable term {label!r} is not a Pauli string")
-    return xmask, zmask, ny
+def _compile_observables(observables: ObservablesArray, num_qubits: int) -> _Observables:
+    """Flatten every observable of ``observables`` (in ravelled order) to Pauli terms."""
+    ptr = [0]
+    xm: list[int] = []
+    zm: list[int] = []
+    ny: list[int] = []
+    coeff: list[float] = []
+    for obs in observables.ravel().tolist():
+        for label, c in obs.items():
+            if set(label) <= set("IXYZ"):
+                terms = [(label, complex(c))]
+            else:  # projectors such as "0", "+", "r": expand into Paulis
+                paulis = SparseObservable.from_list([(label, c)]).as_paulis()
+                terms = [
+                    (_dense_label(lab, idx, num_qubits), complex(cc))
+                    for lab, idx, cc in paulis.to_sparse_list()
+                ]
+            for lab, cc in terms:
+                x = z = y = 0
+                for q, ch in enumerate(reversed(lab)):
+                    if ch in "XY":
+                        x |= 1 << q
+                    if ch in "ZY":
+                        z |= 1 << q
+                    y += ch == "Y"
+                xm.append(x)
+                zm.append(z)
+                ny.append(y)
+                coeff.append(cc.real)
+        ptr.append(len(coeff))
+    return _Observables(
+        ptr=np.array(ptr, dtype=np.int64),
+        xmask=np.array(xm, dtype=np.int64),
+        zmask=np.array(zm, dtype=np.int64),
+        ny=np.array(ny, dtype=np.int64),
+        coeff=np.array(coeff, dtype=float),
+    )
+
+
+def _dense_label(label: str, indices: list[int], num_qubits: int) -> str:
+    chars = ["I"] * num_qubits
+    for ch, q in zip(label, indices, strict=True):
+        chars[num_qubits - 1 - q] = ch
+    return "".join(chars)
+
+
+def _evaluate_block(
+    payload: tuple[_Program, _Observables],
+    values: np.ndarray,
+    obs_base: np.ndarray,
+    obs_offsets: np.ndarray,
+    num_threads: int | None,
+) -> np.ndarray:
+    """Expectation values ``(k, F)``: binding ``i`` of ``values`` with observable
+    ``obs_base[i] + obs_offsets[f]``. Runs in-process or as a Dask task."""
+    prog, obs = payload
+    k, f = values.shape[0], obs_offsets.shape[0]
+    row_param = np.repeat(np.arange(k, dtype=np.int64), f)
+    row_obs = (obs_base[:, None] + obs_offsets[None, :]).reshape(-1)
+    with _KERNEL_LOCK:
+        if num_threads is not None:
+            numba.set_num_threads(num_threads)
+        out = simulate_rows(
+            *prog.kernel_args(),
+            np.ascontiguousarray(values, dtype=np.float64),
+            row_param,
+            row_obs,
+            obs.ptr,
+            obs.xmask,
+            obs.zmask,
+            obs.ny,
+            obs.coeff,
+            8 * numba.get_num_threads(),
+        )
+    return out.reshape(k, f)
+
+
+@dataclass(frozen=True)
+class _Plan:
+    """How the bindings of a PUB map onto its (broadcast) output array.
+
+    Binding ``b`` (flat index into the parameter-values shape) feeds the outputs
+    ``out_base(b) + out_offsets`` with observables ``obs_base(b) + obs_offsets``.
+    """
+
+    shape: tuple[int, ...]
+    pshape: tuple[int, ...]
+    out_strides: np.ndarray
+    obs_strides: np.ndarray
+    out_offsets: np.ndarray
+    obs_offsets: np.ndarray
+
+    @classmethod
+    def build(cls, pshape: tuple[int, ...], oshape: tuple[int, ...]) -> _Plan:
+        shape = tuple(np.broadcast_shapes(pshape, oshape))
+        d = len(shape)
+        pp = (1,) * (d - len(pshape)) + tuple(pshape)
+        op = (1,) * (d - len(oshape)) + tuple(oshape)
+        ostr = np.array([int(np.prod(shape[k + 1 :])) for k in range(d)], dtype=np.int64)
+        obstr = np.array(
+            [int(np.prod(op[k + 1 :])) if op[k] > 1 else 0 for k in range(d)], dtype=np.int64
+        )
+        free = [k for k in range(d) if pp[k] == 1]
+        if free:
+            grid = np.indices([shape[k] for k in free]).reshape(len(free), -1)
+            out_off = (ostr[free, None] * grid).sum(axis=0)
+            obs_off = (obstr[free, None] * grid).sum(axis=0)
+        else:
+            out_off = obs_off = np.zeros(1, dtype=np.int64)
+        bound = [k for k in range(d) if pp[k] > 1]
+        return cls(
+            shape=shape,
+            pshape=pp,
+            out_strides=np.where(np.isin(np.arange(d), bound), ostr, 0),
+            obs_strides=np.where(np.isin(np.arange(d), bound), obstr, 0),
+            out_offsets=np.asarray(out_off, dtype=np.int64).reshape(-1),
+            obs_offsets=np.asarray(obs_off, dtype=np.int64).reshape(-1),
+        )
+
+    def bases(self, lo: int, hi: int) -> tuple[np.ndarray, np.ndarray]:
+        """Output and observable base indices of the flat bindings ``lo:hi``."""
+        idx = np.unravel_index(np.arange(lo, hi), self.pshape) if self.pshape else ()
+        out_base = np.zeros(hi - lo, dtype=np.int64)
+        obs_base = np.zeros(hi - lo, dtype=np.int64)
+        for k, ik in enumerate(idx):
+            out_base += self.out_strides[k] * ik
+            obs_base += self.obs_strides[k] * ik
+        return out_base, obs_base
 
 
 class BatchedEstimator(BaseEstimatorV2):
     """Exact statevector estimator, batched and compiled over parameter bindings.
 
-    Every PUB is simulated exactly (no sampling). Bindings are processed in chunks of
-    ``chunk_size`` so that memory stays bounded, and each chunk runs in parallel over
-    ``num_threads`` cores. The expectation values equal Qiskit's
+    Every PUB is simulated exactly (no sampling). Bindings are streamed in chunks of
+    ``chunk_size``, so besides its parameter values and its result a PUB holds only
+    chunk-sized buffers; each chunk runs in parallel over ``num_threads`` cores. With a Dask
+    ``client``, PUBs of more than ``chunk_size`` bindings are split into chunk tasks instead
+    (the compiled program is scattered to the workers once per PUB) and gathered in order;
+    the results are bitwise identical to in-process ones. Expectation values equal Qiskit's
     :class:`~qiskit.primitives.StatevectorEstimator` to floating-point rounding.
 
     Args:
         default_precision: when positive, Gaussian noise of this standard deviation is added to
             every expectation value (as ``StatevectorEstimator`` does) and reported as ``stds``.
-        seed: seed for that noise.
-        chunk_size: bindings simulated per chunk.
+        seed: seed for that noise; an integer gives the same noise on every ``run``.
+        chunk_size: bindings simulated per chunk (and per Dask task).
         num_threads: threads for the compiled loop (default: Numba's default, all cores).
+        client: an optional ``dask.distributed.Client`` to spread large PUBs over its workers.
+        worker_threads: Numba threads per Dask task (default: Numba's default on the worker).
+        max_tasks_in_flight: Dask tasks submitted ahead of the one being gathered (default:
+            twice the cluster's thread count); bounds the client's memory.
 
     Example:
         >>> from qiskit.circuit import Parameter, QuantumCircuit
@@ -267,16 +490,30 @@ class BatchedEstimator(BaseEstimatorV2):
         seed: int | np.random.Generator | None = None,
         chunk_size: int = 16384,
         num_threads: int | None = None,
+        client: Any | None = None,
+        worker_threads: int | None = None,
+        max_tasks_in_flight: int | None = None,
     ) -> None:
-        if default_precision < 0:
+        if not default_precision >= 0:
             raise ValueError(f"default_precision must be >= 0, got {default_precision}")
         if chunk_size < 1:
             raise ValueError(f"chunk_size must be >= 1, got {chunk_size}")
+        if num_threads is not None and not 1 <= num_threads <= numba.config.NUMBA_NUM_THREADS:
+            raise ValueError(
+                f"num_threads must be in [1, {numba.config.NUMBA_NUM_THREADS}], got {num_threads}"
+            )
+        if worker_threads is not None and worker_threads < 1:
+            raise ValueError(f"worker_threads must be >= 1, got {worker_threads}")
+        if max_tasks_in_flight is not None and max_tasks_in_flight < 1:
+            raise ValueError(f"max_tasks_in_flight must be >= 1, got {max_tasks_in_flight}")
         self._default_precision = float(default_precision)
         self._seed = seed
         self._chunk_size = int(chunk_size)
         self._num_threads = num_threads
-        self._cache: dict[int, tuple[weakref.ref, int, _Program]] = {}
+        self._client = client
+        self._worker_threads = worker_threads
+        self._max_in_flight = max_tasks_in_flight
+        self._cache: dict[int, tuple[weakref.ref, object, _Program]] = {}
 
     @property
     def default_precision(self) -> float:
@@ -286,7 +523,11 @@ class BatchedEstimator(BaseEstimatorV2):
     def run(
         self, pubs: Iterable[EstimatorPubLike], *, precision: float | None = None
     ) -> PrimitiveJob[PrimitiveResult[PubResult]]:
-        """Estimate expectation values for each PUB (see :class:`~qiskit.primitives.BaseEstimatorV2`)."""
+        """Estimate expectation values for each PUB (see :class:`~qiskit.primitives.BaseEstimatorV2`).
+
+        Raises:
+            UnsupportedCircuitError: at once, if a PUB's circuit cannot be simulated.
+        """  # noqa: E501
         if precision is None:
             precision = self._default_precision
         coerced = [EstimatorPub.coerce(pub, precision) for pub in pubs]
@@ -297,105 +538,150 @@ class BatchedEstimator(BaseEstimatorV2):
         return job
 
     def program(self, circuit: QuantumCircuit) -> _Program:
-        """The compiled program of ``circuit`` (cached per circuit object)."""
+        """The compiled program of ``circuit``, cached while the circuit is unchanged."""
+        fingerprint = _fingerprint(circuit)
         key = id(circuit)
         hit = self._cache.get(key)
-        if hit is not None and hit[0]() is circuit and hit[1] == len(circuit.data):
-            return hit[2]
+        if hit is not None and fingerprint is not None and hit[0]() is circuit:
+            if hit[1] == fingerprint:
+                return hit[2]
         prog = compile_circuit(circuit)
-        self._cache[key] = (weakref.ref(circuit), len(circuit.data), prog)
+        if fingerprint is not None:
+            cache = self._cache
+            ref = weakref.ref(circuit, lambda _, k=key: cache.pop(k, None))
+            cache[key] = (ref, fingerprint, prog)
         return prog
 
     def _run(self, pubs: list[EstimatorPub]) -> PrimitiveResult[PubResult]:
-        if self._num_threads is not None:
-            numba.set_num_threads(self._num_threads)
         rng = np.random.default_rng(self._seed)
         return PrimitiveResult([self._run_pub(pub, rng) for pub in pubs], metadata={"version": 2})
 
     def _run_pub(self, pub: EstimatorPub, rng: np.random.Generator) -> PubResult:
         circuit = pub.circuit
         prog = self.program(circuit)
-        values = pub.parameter_values.as_array(circuit.parameters)
-        pshape = pub.parameter_values.shape
-        values = values.reshape(-1, values.shape[-1]) if values.size else np.zeros((1, 0))
-        values = np.ascontiguousarray(values, dtype=float)
-        if values.shape[0] != int(np.prod(pshape, dtype=int)):
-            values = np.zeros((int(np.prod(pshape, dtype=int)), 0))
-        obs = pub.observables
-        obs_list = obs.ravel().tolist()
-        labels: dict[str, int] = {}
-        for o in obs_list:
-            for label in o:
-                labels.setdefault(label, len(labels))
-        coeffs = np.zeros((len(obs_list), len(labels)))
-        for i, o in enumerate(obs_list):
-            for label, c in o.items():
-                coeffs[i, labels[label]] += np.real(c)
-        term_values = self.expectation_terms(prog, values, list(labels))
-        shape = np.broadcast_shapes(pshape, obs.shape)
-        p_idx = np.broadcast_to(np.arange(values.shape[0]).reshape(pshape), shape).ravel()
-        o_idx = np.broadcast_to(np.arange(len(obs_list)).reshape(obs.shape), shape).ravel()
-        if len(obs_list) * values.shape[0] <= 4 * max(len(p_idx), 1):
-            evs = (term_values @ coeffs.T)[p_idx, o_idx]
+        payload = (prog, _compile_observables(pub.observables, circuit.num_qubits))
+        pshape = tuple(pub.parameter_values.shape)
+        nb = math.prod(pshape)
+        if prog.num_parameters:
+            values = pub.parameter_values.as_array(circuit.parameters)
+            values = np.ascontiguousarray(values.reshape(nb, prog.num_parameters), np.float64)
         else:
-            evs = np.einsum("st,st->s", term_values[p_idx], coeffs[o_idx])
-        evs = evs.reshape(shape)
-        precision = pub.precision
+            values = np.zeros((nb, 0))
+        plan = _Plan.build(pshape, tuple(pub.observables.shape))
+        evs = np.empty(plan.shape)
+        flat = evs.reshape(-1)
+        if flat.size:
+            for lo, out_base, block in self._blocks(payload, values, plan):
+                flat[out_base[:, None] + plan.out_offsets[None, :]] = block
+        precision = float(pub.precision)
         if precision > 0:
-            evs = evs + rng.normal(0.0, precision, size=evs.shape)
-        stds = np.full(shape, float(precision))
-        data = DataBin(evs=evs, stds=stds, shape=shape)
+            for lo in range(0, flat.size, self._chunk_size):
+                hi = min(lo + self._chunk_size, flat.size)
+                flat[lo:hi] += rng.normal(0.0, precision, size=hi - lo)
+        stds = np.full(plan.shape, precision)
+        data = DataBin(evs=evs, stds=stds, shape=plan.shape)
         return PubResult(
             data,
             metadata={
-                "target_precision": float(precision),
+                "target_precision": precision,
                 "circuit_metadata": circuit.metadata,
                 "simulator": "qiskit_patchqnn.BatchedEstimator",
-                "num_bindings": int(values.shape[0]),
+                "num_bindings": nb,
             },
         )
 
-    def expectation_terms(
-        self, prog: _Program, values: np.ndarray, labels: list[str]
-    ) -> np.ndarray:
-        """Expectation values of Pauli strings for every binding, shape ``(B, len(labels))``.
-
-        Bindings are simulated in chunks of ``chunk_size``; only the output is kept.
-        """
-        n = prog.num_qubits
-        xmask, zmask, ny = _pauli_terms(labels, n)
-        out = np.empty((values.shape[0], len(labels)))
-        for start in range(0, values.shape[0], self._chunk_size):
-            block = np.ascontiguousarray(values[start : start + self._chunk_size], dtype=float)
-            out[start : start + len(block)] = simulate_expectations(
-                *_program_args(prog), block, xmask, zmask, ny, 8 * numba.get_num_threads()
+    def _blocks(
+        self, payload: tuple[_Program, _Observables], values: np.ndarray, plan: _Plan
+    ) -> Iterator[tuple[int, np.ndarray, np.ndarray]]:
+        """Yield ``(lo, out_base, block)`` per chunk of bindings, in order."""
+        nb = values.shape[0]
+        starts = range(0, nb, self._chunk_size)
+        if self._client is None or nb <= self._chunk_size:
+            for lo in starts:
+                hi = min(lo + self._chunk_size, nb)
+                out_base, obs_base = plan.bases(lo, hi)
+                block = _evaluate_block(
+                    payload, values[lo:hi], obs_base, plan.obs_offsets, self._num_threads
+                )
+                yield lo, out_base, block
+            return
+        client = self._client
+        remote = client.scatter([payload], broadcast=True, hash=False)[0]
+        window = self._max_in_flight or max(2, 2 * sum(client.nthreads().values()))
+        pending: deque[tuple[int, np.ndarray, Any]] = deque()
+        for lo in starts:
+            hi = min(lo + self._chunk_size, nb)
+            out_base, obs_base = plan.bases(lo, hi)
+            fut = client.submit(
+                _evaluate_block,
+                remote,
+                values[lo:hi],
+                obs_base,
+                plan.obs_offsets,
+                self._worker_threads,
+                pure=False,
             )
-        return out
+            pending.append((lo, out_base, fut))
+            if len(pending) >= window:
+                lo0, base0, fut0 = pending.popleft()
+                yield lo0, base0, fut0.result()
+        while pending:
+            lo0, base0, fut0 = pending.popleft()
+            yield lo0, base0, fut0.result()
+
+
+def _fingerprint(circuit: QuantumCircuit) -> object | None:
+    """A hashable summary of the instructions and parameters, or ``None`` if unhashable."""
+    try:
+        qindex = {q: i for i, q in enumerate(circuit.qubits)}
+        fp = (
+            circuit.num_qubits,
+            tuple(circuit.parameters),
+            tuple(
+                (
+                    inst.operation.name,
+                    tuple(qindex[q] for q in inst.qubits),
+                    len(inst.clbits),
+                    tuple(inst.operation.params),
+                )
+                for inst in circuit.data
+            ),
+        )
+        hash(fp)
+    except TypeError:
+        return None
+    return fp
 
 
 def statevectors(circuit: QuantumCircuit, values: np.ndarray) -> np.ndarray:
     """Final statevectors, shape ``(B, 2**n)``, of ``circuit`` for each row of ``values``.
 
-    ``values`` has one column per parameter of ``circuit`` in ``circuit.parameters`` order.
+    Args:
+        circuit: a circuit of the supported gate set (see :data:`SUPPORTED_GATES`).
+        values: shape ``(B, P)`` or ``(P,)``, one column per parameter of ``circuit`` in
+            ``circuit.parameters`` order.
+
+    Returns:
+        The statevectors, qubit ``q`` being bit ``q`` of the index (Qiskit's order).
+
+    Raises:
+        UnsupportedCircuitError: if the circuit cannot be simulated.
+        ValueError: if ``values`` does not have one column per parameter.
+
+    Example:
+        >>> from qiskit.circuit import Parameter, QuantumCircuit
+        >>> qc = QuantumCircuit(1)
+        >>> _ = qc.rx(Parameter("a"), 0)
+        >>> np.round(statevectors(qc, [[np.pi]]), 12).tolist()
+        [[0j, -1j]]
     """
     prog = compile_circuit(circuit)
-    values = np.ascontiguousarray(np.atleast_2d(values), dtype=np.float64)
-    return simulate_states(*_program_args(prog), values)
-
-
-def _program_args(prog: _Program) -> tuple:
-    return (
-        prog.num_qubits,
-        prog.op_kind,
-        prog.op_a,
-        prog.op_b,
-        prog.op_c,
-        prog.el_kind,
-        prog.el_param,
-        prog.el_scale,
-        prog.el_shift,
-        prog.el_fixed,
-        prog.fixed,
-        prog.diags,
-        prog.mats4,
-    )
+    arr = np.asarray(values, dtype=np.float64)
+    arr = arr.reshape(1, -1) if arr.ndim < 2 else arr
+    if arr.ndim != 2 or arr.shape[1] != prog.num_parameters:
+        raise ValueError(
+            f"values must have shape (B, {prog.num_parameters}) for a circuit with "
+            f"{prog.num_parameters} parameters, got {np.shape(values)}"
+        )
+    with _KERNEL_LOCK:
+        return simulate_states(*prog.kernel_args(), np.ascontiguousarray(arr))

@@ -1,0 +1,573 @@
+# This code is part of qiskit-patchqnn.
+#
+# (C) Copyright the qiskit-patchqnn developers, 2026.
+#
+# This code is licensed under the Apache License, Version 2.0. You may obtain a copy of this
+# license in the LICENSE file in the root directory of this source tree or at
+# http://www.apache.org/licenses/LICENSE-2.0.
+
+"""Running PUBs on an estimator: few jobs per call, split at the backend's limits, journaled.
+
+:func:`execute` is the only place where the package calls ``estimator.run``. One call sends
+every array of parameter values it is given; arrays are split into PUBs of at most
+``max_bindings`` rows, and PUBs are grouped into as few jobs as the :class:`JobLimits` allow.
+Before a submission that costs QPU time a ``confirm`` hook sees a :class:`CostEstimate`; with a
+:class:`JobJournal`, job ids are written to disk as jobs are submitted, so an interrupted run
+that is started again retrieves finished jobs instead of paying for them twice.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import math
+import os
+import sys
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from qiskit.circuit import Parameter, QuantumCircuit
+from qiskit.primitives import BaseEstimatorV2
+from qiskit.quantum_info import SparsePauliOp
+
+__all__ = [
+    "CostEstimate",
+    "ExecutionLog",
+    "JobJournal",
+    "JobLimits",
+    "SubmissionDeclined",
+    "estimate_cost",
+    "execute",
+    "is_hardware",
+    "job_limits",
+    "print_cost",
+    "require_confirmation",
+    "shots_for_precision",
+]
+
+_LOG = logging.getLogger(__name__)
+
+
+@dataclass
+class ExecutionLog:
+    """What was sent to the estimator: counts of jobs, PUBs and bindings, and job ids.
+
+    ``jobs``, ``pubs`` and ``bindings`` count submitted work only; jobs retrieved from a
+    :class:`JobJournal` are counted in ``reused_jobs`` and listed in ``reused_job_ids``.
+    """
+
+    jobs: int = 0
+    pubs: int = 0
+    bindings: int = 0
+    job_ids: list[str] = field(default_factory=list)
+    reused_jobs: int = 0
+    reused_job_ids: list[str] = field(default_factory=list)
+
+    def to_dict(self) -> dict:
+        """JSON-serialisable summary."""
+        return {
+            "jobs": self.jobs,
+            "pubs": self.pubs,
+            "bindings": self.bindings,
+            "job_ids": list(self.job_ids),
+            "reused_jobs": self.reused_jobs,
+            "reused_job_ids": list(self.reused_job_ids),
+        }
+
+
+@dataclass(frozen=True)
+class JobLimits:
+    """Largest job :func:`execute` submits; ``None`` means unlimited.
+
+    Attributes:
+        max_pubs: PUBs per job.
+        max_bindings: parameter bindings (rows over all PUBs) per job.
+        max_executions: bindings × measurement bases × shots per job (IBM's job validation
+            rejects jobs above 10 million executions).
+    """
+
+    max_pubs: int | None = None
+    max_bindings: int | None = None
+    max_executions: int | None = None
+
+    def __post_init__(self) -> None:
+        for name in ("max_pubs", "max_bindings", "max_executions"):
+            value = getattr(self, name)
+            if value is not None and (not isinstance(value, (int, np.integer)) or value < 1):
+                raise ValueError(f"{name} must be a positive integer or None, got {value!r}")
+
+
+IBM_LIMITS = JobLimits(max_pubs=None, max_bindings=None, max_executions=10_000_000)
+"""Limits used for Qiskit Runtime estimators (hardware and local testing mode)."""
+
+
+def _runtime_backend(estimator: Any) -> Any | None:
+    """The backend of a qiskit-ibm-runtime primitive, ``None`` for other estimators."""
+    if not type(estimator).__module__.startswith("qiskit_ibm_runtime"):
+        return None
+    return getattr(estimator, "_backend", None)
+
+
+def is_hardware(estimator: BaseEstimatorV2) -> bool:
+    """Whether ``estimator`` submits to a real IBM QPU (not a simulator, fake or local mode).
+
+    Example:
+        >>> from qiskit_patchqnn.estimator import BatchedEstimator
+        >>> is_hardware(BatchedEstimator())
+        False
+    """
+    backend = _runtime_backend(estimator)
+    if backend is None or not type(estimator).__module__.startswith("qiskit_ibm_runtime"):
+        return False
+    if type(backend).__module__.startswith("qiskit_ibm_runtime.fake_provider"):
+        return False
+    return not bool(getattr(getattr(backend, "configuration", lambda: None)(), "simulator", False))
+
+
+def job_limits(estimator: BaseEstimatorV2) -> JobLimits:
+    """Default :class:`JobLimits` for ``estimator``: IBM's for Qiskit Runtime, none otherwise.
+
+    Example:
+        >>> from qiskit_patchqnn.estimator import BatchedEstimator
+        >>> job_limits(BatchedEstimator())
+        JobLimits(max_pubs=None, max_bindings=None, max_executions=None)
+    """
+    if type(estimator).__module__.startswith("qiskit_ibm_runtime"):
+        return IBM_LIMITS
+    return JobLimits()
+
+
+def shots_for_precision(precision: float) -> int:
+    r"""Shots needed for a standard error of ``precision`` on a ±1 observable: :math:`1/p^2`.
+
+    This is the rule Qiskit Runtime and ``BackendEstimatorV2`` use.
+
+    Example:
+        >>> shots_for_precision(0.01)
+        10000
+    """
+    if not precision > 0:
+        raise ValueError(f"precision must be > 0, got {precision!r}")
+    return math.ceil(1.0 / precision**2 - 1e-9)
+
+
+@dataclass(frozen=True)
+class CostEstimate:
+    """Size of a submission, in circuits executed and shots.
+
+    Attributes:
+        num_bindings: parameter bindings (circuit instances).
+        num_bases: measurement bases per binding (qubit-wise commuting observable groups).
+        shots: shots per circuit.
+        circuits: circuits executed, ``num_bindings * num_bases``.
+        total_shots: ``circuits * shots``.
+    """
+
+    num_bindings: int
+    num_bases: int
+    shots: int
+    circuits: int
+    total_shots: int
+
+    def __str__(self) -> str:
+        return (
+            f"{self.circuits:,} circuits ({self.num_bindings:,} bindings x {self.num_bases} "
+            f"measurement bases) x {self.shots:,} shots = {self.total_shots:,} shots"
+        )
+
+
+def estimate_cost(num_bindings: int, shots: int, *, num_bases: int = 1) -> CostEstimate:
+    """Circuits and total shots of evaluating ``num_bindings`` bindings at ``shots`` shots each.
+
+    Args:
+        num_bindings: number of parameter bindings (e.g. ``N * K * (1 + 2 P)`` for a gradient
+            of ``N`` samples, ``K`` patches, ``P`` weights per patch).
+        shots: shots per circuit (see :func:`shots_for_precision`).
+        num_bases: measurement bases per binding; the readout ``X_q``/``Z_q`` observables
+            need two.
+
+    Example:
+        >>> print(estimate_cost(1000, 4000, num_bases=2))
+        2,000 circuits (1,000 bindings x 2 measurement bases) x 4,000 shots = 8,000,000 shots
+    """
+    for name, value in (("num_bindings", num_bindings), ("shots", shots), ("num_bases", num_bases)):
+        if not isinstance(value, (int, np.integer)) or value < 0:
+            raise ValueError(f"{name} must be a non-negative integer, got {value!r}")
+    circuits = int(num_bindings) * int(num_bases)
+    return CostEstimate(int(num_bindings), int(num_bases), int(shots), circuits, circuits * shots)
+
+
+def measurement_bases(observables: Sequence[SparsePauliOp]) -> int:
+    """Number of qubit-wise commuting groups the observables need."""
+    paulis = SparsePauliOp.sum([SparsePauliOp(o) for o in observables]).simplify(atol=0)
+    return max(1, len(paulis.paulis.group_qubit_wise_commuting()))
+
+
+class SubmissionDeclined(RuntimeError):
+    """A ``confirm`` hook declined a submission; nothing was sent."""
+
+
+ConfirmHook = Callable[[CostEstimate], bool]
+
+
+def print_cost(cost: CostEstimate) -> bool:
+    """Confirm hook that prints the estimate to stderr and accepts (the default on hardware).
+
+    Example:
+        >>> print_cost(estimate_cost(10, 100))
+        True
+    """
+    print(f"qiskit-patchqnn: submitting {cost}", file=sys.stderr)
+    return True
+
+
+def require_confirmation(yes: bool) -> ConfirmHook:
+    """Confirm hook for a ``--yes`` flag: print the estimate, accept only when ``yes``.
+
+    Example:
+        >>> hook = require_confirmation(False)
+        >>> hook(estimate_cost(10, 100))
+        False
+    """
+
+    def hook(cost: CostEstimate) -> bool:
+        print_cost(cost)
+        if not yes:
+            print("qiskit-patchqnn: not submitted; confirm to run on hardware", file=sys.stderr)
+        return yes
+
+    return hook
+
+
+def _circuit_digest(circuit: QuantumCircuit, h: Any) -> None:
+    """Feed a name-based description of ``circuit`` into the hash ``h`` (stable across runs)."""
+    h.update(f"{circuit.num_qubits}|{circuit.global_phase}|".encode())
+    index = {q: i for i, q in enumerate(circuit.qubits)}
+    for inst in circuit.data:
+        qubits = ",".join(str(index[q]) for q in inst.qubits)
+        params = ",".join(str(p) for p in inst.operation.params)
+        h.update(f"{inst.operation.name}({params})[{qubits}];".encode())
+
+
+class JobJournal:
+    """Append-only JSON-lines file of submitted jobs, keyed by a hash of their PUBs.
+
+    Every submission appends ``{"key", "job_id", "status": "submitted", ...}`` (flushed and
+    fsynced before waiting for the result) and, once the result is in, a ``"done"`` line. A run
+    that is interrupted and started again with the same journal finds the key of each job it is
+    about to submit and retrieves the recorded job instead (with ``job_loader(job_id)``; by
+    default the Qiskit Runtime service's ``job``). The key covers the circuit (gates, qubits,
+    parameter names), observables, parameter values, precision and backend, so transpile with a
+    fixed ``seed_transpiler`` (:func:`~qiskit_patchqnn.backends.resolve` does) to get the same
+    keys on a re-run. A partly written last line (a crash mid-write) is ignored.
+
+    Args:
+        path: the journal file; created with its folder if missing.
+        job_loader: ``job_id -> job`` with a ``result()`` method.
+
+    Example:
+        >>> import tempfile, os
+        >>> journal = JobJournal(os.path.join(tempfile.mkdtemp(), "jobs.jsonl"))
+        >>> journal.record("abc", "job-1")
+        >>> journal.lookup("abc")
+        'job-1'
+    """
+
+    def __init__(
+        self, path: str | os.PathLike, *, job_loader: Callable[[str], Any] | None = None
+    ) -> None:
+        self.path = Path(path)
+        self.job_loader = job_loader
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+
+    def entries(self) -> list[dict]:
+        """All complete entries, oldest first."""
+        if not self.path.exists():
+            return []
+        out = []
+        with open(self.path, encoding="utf-8") as fh:
+            for line in fh:
+                try:
+                    entry = json.loads(line)
+                except json.JSONDecodeError:
+                    continue
+                if isinstance(entry, dict) and "key" in entry and "job_id" in entry:
+                    out.append(entry)
+        return out
+
+    def lookup(self, key: str) -> str | None:
+        """Latest job id recorded for ``key`` and not marked failed, or ``None``."""
+        found = None
+        for entry in self.entries():
+            if entry["key"] == key:
+                found = None if entry.get("status") == "failed" else entry["job_id"]
+        return found
+
+    def record(self, key: str, job_id: str, status: str = "submitted", **info: Any) -> None:
+        """Append one entry and fsync it."""
+        entry = {"key": key, "job_id": str(job_id), "status": status, "time": time.time(), **info}
+        line = json.dumps(entry, sort_keys=True) + "\n"
+        fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+        try:
+            os.write(fd, line.encode("utf-8"))
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+
+    @staticmethod
+    def key(pubs: Sequence[tuple], precision: float | None, backend: str = "") -> str:
+        """Hash of the PUBs of one job (circuits, observables, values), precision and backend."""
+        h = hashlib.sha256(f"{backend}|{precision!r}|{len(pubs)}|".encode())
+        seen: dict[int, str] = {}
+        for circuit, observables, values in pubs:
+            if id(circuit) not in seen:
+                hc = hashlib.sha256()
+                _circuit_digest(circuit, hc)
+                seen[id(circuit)] = hc.hexdigest()
+            h.update(seen[id(circuit)].encode())
+            for o in np.ravel(observables):
+                h.update(repr(SparsePauliOp(o).to_list()).encode())
+            arr = np.ascontiguousarray(values, dtype=np.float64)
+            h.update(repr(arr.shape).encode())
+            h.update(arr.tobytes())
+        return h.hexdigest()
+
+
+def _default_job_loader(estimator: Any) -> Callable[[str], Any] | None:
+    service = getattr(estimator, "_service", None)
+    loader = getattr(service, "job", None)
+    return loader if callable(loader) else None
+
+
+def _backend_label(estimator: Any) -> str:
+    backend = _runtime_backend(estimator)
+    name = getattr(backend, "name", None)
+    return f"{type(estimator).__qualname__}:{name() if callable(name) else name}"
+
+
+def _default_shots(estimator: Any, precision: float | None) -> int:
+    if precision:
+        return shots_for_precision(precision)
+    options = getattr(estimator, "options", None)
+    shots = getattr(options, "default_shots", None)
+    if isinstance(shots, (int, np.integer)):
+        return int(shots)
+    default_precision = getattr(options, "default_precision", None)
+    if isinstance(default_precision, float) and default_precision > 0:
+        return shots_for_precision(default_precision)
+    return 4096  # Qiskit Runtime's default for resilience level 1
+
+
+def _column_order(circuit: QuantumCircuit, parameters: Sequence | None, width: int) -> np.ndarray:
+    """Columns of ``values`` to take, in ``circuit.parameters`` order (binding by name)."""
+    if parameters is None:
+        if width != circuit.num_parameters:
+            raise ValueError(
+                f"values have {width} columns but the circuit has {circuit.num_parameters} "
+                "parameters; pass parameters= to bind columns by name"
+            )
+        return np.arange(width)
+    names = [p.name if isinstance(p, Parameter) else str(p) for p in parameters]
+    if len(names) != width:
+        raise ValueError(f"parameters lists {len(names)} names but values have {width} columns")
+    where = {n: i for i, n in enumerate(names)}
+    missing = [p.name for p in circuit.parameters if p.name not in where]
+    if missing:
+        raise ValueError(f"circuit parameters {missing[:5]} have no column in values")
+    return np.array([where[p.name] for p in circuit.parameters], dtype=np.int64)
+
+
+def _split_jobs(sizes: list[int], limits: JobLimits, per_binding: int) -> list[list[int]]:
+    """Group PUB indices into consecutive jobs within ``limits``."""
+    cap_b = limits.max_bindings
+    if limits.max_executions is not None:
+        by_exec = max(1, limits.max_executions // max(per_binding, 1))
+        cap_b = by_exec if cap_b is None else min(cap_b, by_exec)
+    jobs: list[list[int]] = []
+    current: list[int] = []
+    rows = 0
+    for i, n in enumerate(sizes):
+        full_pubs = limits.max_pubs is not None and len(current) >= limits.max_pubs
+        full_rows = cap_b is not None and rows + n > cap_b
+        if current and (full_pubs or full_rows):
+            jobs.append(current)
+            current, rows = [], 0
+        current.append(i)
+        rows += n
+    if current:
+        jobs.append(current)
+    return jobs
+
+
+def execute(
+    estimator: BaseEstimatorV2,
+    circuit: QuantumCircuit,
+    observables: Sequence,
+    values: Sequence[np.ndarray],
+    *,
+    precision: float | None = None,
+    max_bindings: int = 1 << 16,
+    log: ExecutionLog | None = None,
+    parameters: Sequence[Parameter | str] | None = None,
+    limits: JobLimits | None = None,
+    journal: JobJournal | None = None,
+    confirm: ConfirmHook | None = None,
+) -> tuple[list[np.ndarray], list[np.ndarray]]:
+    """Evaluate every observable at every row of every array in ``values``, in as few jobs as fit.
+
+    Args:
+        estimator: any :class:`~qiskit.primitives.BaseEstimatorV2`.
+        circuit: the (ISA) circuit.
+        observables: ``C`` observables (already laid out for ``circuit``).
+        values: arrays of shape ``(B_i, num_parameters)``.
+        precision: target precision passed to ``estimator.run`` (``None``: estimator default).
+        max_bindings: largest number of bindings in one PUB; larger arrays are split.
+        log: optional accumulator of counts and job ids.
+        parameters: the parameters (or names) of the columns of ``values``; columns are bound to
+            ``circuit`` by name, so the order of ``circuit.parameters`` after transpilation does
+            not matter. Default: ``circuit.parameters`` order.
+        limits: largest job; default :func:`job_limits` of the estimator. Work above it goes to
+            several jobs, all submitted before any result is awaited.
+        journal: record job ids as they are submitted and reuse recorded jobs.
+        confirm: called with the :class:`CostEstimate` of the jobs about to be submitted; a
+            ``False`` return raises :class:`SubmissionDeclined`. Default: :func:`print_cost` on
+            hardware (see :func:`is_hardware`), nothing elsewhere.
+
+    Returns:
+        ``(evs, stds)``: for each input array, arrays of shape ``(B_i, C)``.
+
+    Raises:
+        SubmissionDeclined: when ``confirm`` returns ``False``.
+        ValueError: when the columns of ``values`` do not match the circuit's parameters.
+
+    Example:
+        >>> from qiskit.circuit import Parameter, QuantumCircuit
+        >>> from qiskit.quantum_info import SparsePauliOp
+        >>> from qiskit_patchqnn.estimator import BatchedEstimator
+        >>> a = Parameter("a")
+        >>> qc = QuantumCircuit(1)
+        >>> _ = qc.ry(a, 0)
+        >>> evs, _ = execute(BatchedEstimator(), qc, [SparsePauliOp("Z")], [np.array([[0.0]])])
+        >>> evs[0].round(6).tolist()
+        [[1.0]]
+    """
+    if max_bindings < 1:
+        raise ValueError(f"max_bindings must be >= 1, got {max_bindings}")
+    obs = np.empty((len(observables), 1), dtype=object)
+    for i, o in enumerate(observables):
+        obs[i, 0] = o
+    ncls = len(observables)
+    pubs: list[tuple] = []
+    owners: list[int] = []
+    for k, arr in enumerate(values):
+        arr = np.asarray(arr, dtype=float)
+        width = arr.shape[-1] if arr.ndim else 0
+        if parameters is None and arr.size == 0:
+            width = circuit.num_parameters
+        order = _column_order(circuit, parameters, width)
+        arr = arr.reshape(-1, width)[:, order]
+        for start in range(0, len(arr), max_bindings):
+            pubs.append((circuit, obs, arr[start : start + max_bindings]))
+            owners.append(k)
+    evs: list[list[np.ndarray]] = [[] for _ in values]
+    stds: list[list[np.ndarray]] = [[] for _ in values]
+    if pubs:
+        results = _run_jobs(estimator, pubs, precision, limits, journal, confirm, log, obs)
+        for k, res in zip(owners, results):
+            evs[k].append(np.asarray(res.data.evs, dtype=float).reshape(ncls, -1).T)
+            stds[k].append(np.asarray(res.data.stds, dtype=float).reshape(ncls, -1).T)
+    return (
+        [np.concatenate(e) if e else np.zeros((0, ncls)) for e in evs],
+        [np.concatenate(s) if s else np.zeros((0, ncls)) for s in stds],
+    )
+
+
+def _job_id(job: Any) -> str | None:
+    try:
+        return str(job.job_id())
+    except Exception:  # noqa: BLE001 - local jobs may have no id
+        return None
+
+
+def _run_jobs(
+    estimator: BaseEstimatorV2,
+    pubs: list[tuple],
+    precision: float | None,
+    limits: JobLimits | None,
+    journal: JobJournal | None,
+    confirm: ConfirmHook | None,
+    log: ExecutionLog | None,
+    obs: np.ndarray,
+) -> list[Any]:
+    """Split ``pubs`` into jobs, reuse journaled ones, confirm, submit the rest, gather results."""
+    limits = job_limits(estimator) if limits is None else limits
+    hardware = is_hardware(estimator)
+    bases = measurement_bases(list(obs.ravel())) if (hardware or confirm or limits.max_executions) else 1
+    shots = _default_shots(estimator, precision)
+    groups = _split_jobs([len(p[2]) for p in pubs], limits, bases * shots)
+    label = _backend_label(estimator)
+    loader = None
+    if journal is not None:
+        loader = journal.job_loader or _default_job_loader(estimator)
+    jobs: list[Any] = [None] * len(groups)
+    keys: list[str | None] = [None] * len(groups)
+    for g, group in enumerate(groups):
+        if journal is None:
+            continue
+        keys[g] = JobJournal.key([pubs[i] for i in group], precision, label)
+        job_id = journal.lookup(keys[g])  # type: ignore[arg-type]
+        if job_id is None:
+            continue
+        if loader is None:
+            _LOG.warning("journal has job %s but no job_loader to retrieve it; resubmitting", job_id)
+            continue
+        try:
+            jobs[g] = loader(job_id)
+        except Exception as exc:  # noqa: BLE001 - retrieval failure means resubmission
+            _LOG.warning("could not retrieve journaled job %s (%s); resubmitting", job_id, exc)
+            continue
+        if log is not None:
+            log.reused_jobs += 1
+            log.reused_job_ids.append(job_id)
+    todo = [g for g in range(len(groups)) if jobs[g] is None]
+    if todo:
+        hook = confirm if confirm is not None else (print_cost if hardware else None)
+        if hook is not None:
+            nb = sum(len(pubs[i][2]) for g in todo for i in groups[g])
+            cost = estimate_cost(nb, shots, num_bases=bases)
+            if not hook(cost):
+                raise SubmissionDeclined(f"submission of {cost} declined by the confirm hook")
+    for g in todo:
+        group_pubs = [pubs[i] for i in groups[g]]
+        job = estimator.run(group_pubs, precision=precision)
+        jobs[g] = job
+        job_id = _job_id(job)
+        if journal is not None and job_id is not None:
+            journal.record(keys[g], job_id, "submitted", backend=label)  # type: ignore[arg-type]
+        if log is not None:
+            log.jobs += 1
+            log.pubs += len(group_pubs)
+            log.bindings += sum(len(p[2]) for p in group_pubs)
+            if job_id is not None:
+                log.job_ids.append(job_id)
+    results: list[Any] = []
+    for g, job in enumerate(jobs):
+        try:
+            result = job.result()
+        except Exception:
+            if journal is not None and keys[g] is not None and _job_id(job) is not None:
+                journal.record(keys[g], _job_id(job), "failed")  # type: ignore[arg-type]
+            raise
+        if len(result) != len(groups[g]):
+            raise RuntimeError(
+                f"job {_job_id(job)} returned {len(result)} PUB results, expected {len(groups[g])}"
+            )
+        if journal is not None and g in todo and _job_id(job) is not None:
+            journal.record(keys[g], _job_id(job), "done")  # type: ignore[arg-type]
+        results.extend(result)
+    return results

@@ -1,0 +1,113 @@
+# This code is part of qiskit-patchqnn.
+#
+# (C) Copyright the qiskit-patchqnn developers, 2026.
+#
+# This code is licensed under the Apache License, Version 2.0. You may obtain a copy of this
+# license in the LICENSE file in the root directory of this source tree or at
+# http://www.apache.org/licenses/LICENSE-2.0.
+
+r"""Softmax cross-entropy on logits, usable as a Qiskit Machine Learning loss.
+
+.. math::
+
+    \ell(z, y) = -\sum_a y_a \log p_a, \qquad p = \operatorname{softmax}(z), \qquad
+    \frac{\partial \ell}{\partial z} = p - y.
+
+Qiskit Machine Learning's ``CrossEntropyLoss`` takes ``log2`` of clipped outputs and applies no
+softmax (its gradient nevertheless assumes one), so it is not the right loss for logits.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from qiskit_machine_learning.utils.loss_functions import Loss
+
+__all__ = ["SoftmaxCrossEntropyLoss", "softmax", "log_softmax", "one_hot", "cross_entropy"]
+
+
+def log_softmax(logits: np.ndarray) -> np.ndarray:
+    """Numerically stable ``log(softmax(z))`` along the last axis."""
+    z = np.asarray(logits, dtype=float)
+    m = z.max(axis=-1, keepdims=True)
+    return z - m - np.log(np.exp(z - m).sum(axis=-1, keepdims=True))
+
+
+def softmax(logits: np.ndarray) -> np.ndarray:
+    """Softmax along the last axis.
+
+    Example:
+        >>> softmax(np.array([0.0, np.log(3.0)])).round(3).tolist()
+        [0.25, 0.75]
+    """
+    return np.exp(log_softmax(logits))
+
+
+def one_hot(labels: np.ndarray, num_classes: int) -> np.ndarray:
+    """One-hot encode integer labels.
+
+    Raises:
+        ValueError: labels outside ``0..num_classes-1`` or not integers.
+
+    Example:
+        >>> one_hot(np.array([1, 0]), 3).tolist()
+        [[0.0, 1.0, 0.0], [1.0, 0.0, 0.0]]
+    """
+    y = np.asarray(labels)
+    if y.ndim != 1 or (y.size and not np.all(np.equal(np.mod(y, 1), 0))):
+        raise ValueError(f"labels must be a 1-D array of integers, got shape {y.shape}")
+    y = y.astype(int)
+    if y.size and (y.min() < 0 or y.max() >= num_classes):
+        raise ValueError(f"labels must lie in 0..{num_classes - 1}, got {y.min()}..{y.max()}")
+    return np.eye(num_classes)[y]
+
+
+def cross_entropy(logits: np.ndarray, labels: np.ndarray) -> float:
+    """Mean softmax cross-entropy (natural log) of integer labels.
+
+    Example:
+        >>> round(cross_entropy(np.zeros((2, 4)), np.array([0, 3])), 6) == round(np.log(4), 6)
+        True
+    """
+    z = np.asarray(logits, dtype=float)
+    y = np.asarray(labels).astype(int)
+    if z.ndim != 2 or len(z) != len(y):
+        raise ValueError(f"logits {z.shape} and labels {y.shape} do not match")
+    return float(-log_softmax(z)[np.arange(len(y)), y].mean())
+
+
+class SoftmaxCrossEntropyLoss(Loss):
+    """Softmax cross-entropy with natural log, for ``NeuralNetworkClassifier(one_hot=True)``.
+
+    ``evaluate`` returns the per-sample losses (Qiskit ML's classifier averages them) and
+    ``gradient`` the exact per-sample gradient ``softmax(z) - y`` with respect to the logits.
+
+    Example:
+        >>> loss = SoftmaxCrossEntropyLoss()
+        >>> loss(np.array([[0.0, 0.0]]), np.array([[1.0, 0.0]])).round(4).tolist()
+        [0.6931]
+    """
+
+    def evaluate(self, predict: np.ndarray, target: np.ndarray) -> np.ndarray:
+        """Per-sample loss, shape ``(N,)``."""
+        z, y = self._check(predict, target)
+        return -(y * log_softmax(z)).sum(axis=-1)
+
+    def gradient(self, predict: np.ndarray, target: np.ndarray) -> np.ndarray:
+        """Per-sample gradient with respect to the logits, shape ``(N, C)``."""
+        z, y = self._check(predict, target)
+        return softmax(z) - y
+
+    def _check(self, predict: np.ndarray, target: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        z = np.asarray(predict, dtype=float)
+        y = np.asarray(target, dtype=float)
+        if z.ndim == 1:
+            z = z[None, :]
+        if y.ndim == 1 and y.shape[0] == z.shape[0] and z.shape[-1] != y.shape[0]:
+            y = one_hot(y, z.shape[-1])
+        elif y.ndim == 1:
+            y = y[None, :]
+        if z.shape != y.shape:
+            raise ValueError(
+                f"predict {z.shape} and target {y.shape} must have the same shape (one-hot)"
+            )
+        return z, y

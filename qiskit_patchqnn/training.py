@@ -1,0 +1,381 @@
+# This code is part of qiskit-patchqnn.
+#
+# (C) Copyright the qiskit-patchqnn developers, 2026.
+#
+# This code is licensed under the Apache License, Version 2.0. You may obtain a copy of this
+# license in the LICENSE file in the root directory of this source tree or at
+# http://www.apache.org/licenses/LICENSE-2.0.
+
+"""Training a PatchQNN: Adam with weight decay, the paper's cosine schedule, per-epoch records.
+
+The trainer keeps the weights after every epoch (the trajectory that loss-landscape PCA
+needs), the full-set training and test loss and accuracy per epoch, and writes a run directory
+atomically: ``config.json``, ``history.json`` and ``trajectory.npz``.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+import warnings
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import numpy as np
+from sklearn.model_selection import StratifiedKFold
+from tqdm.auto import tqdm
+
+from .io import read_json, write_json, write_npz
+from .losses import log_softmax, softmax
+from .qnn import PatchQNN
+
+__all__ = [
+    "Adam",
+    "TrainConfig",
+    "TrainResult",
+    "cosine_learning_rate",
+    "evaluate_model",
+    "train",
+    "load_run",
+]
+
+
+def cosine_learning_rate(lr0: float, epoch: int, t_max: int) -> float:
+    r"""The paper's schedule: ``CosineAnnealingLR(T_max)`` stepped per epoch, closed form.
+
+    .. math:: \eta_e = \eta_0 \, \tfrac12\left(1 + \cos(\pi e / T_{max})\right),
+
+    periodic with period ``2 T_max``: zero at ``e = 5, 15, ...`` and back to ``lr0`` at
+    ``e = 10, 20, ...`` for ``T_max = 5``.
+
+    Example:
+        >>> [round(cosine_learning_rate(1.0, e, 5), 3) for e in (0, 5, 10)]
+        [1.0, 0.0, 1.0]
+    """
+    return lr0 * 0.5 * (1.0 + math.cos(math.pi * epoch / t_max))
+
+
+class Adam:
+    """Adam with L2 weight decay added to the gradient (``torch.optim.Adam`` semantics).
+
+    Example:
+        >>> opt = Adam(num_weights=1, weight_decay=0.0)
+        >>> opt.step(np.array([1.0]), np.array([2.0]), lr=0.1).round(3).tolist()
+        [0.9]
+    """
+
+    def __init__(
+        self,
+        num_weights: int,
+        *,
+        betas: tuple[float, float] = (0.9, 0.999),
+        eps: float = 1e-8,
+        weight_decay: float = 0.0,
+    ) -> None:
+        self.m = np.zeros(num_weights)
+        self.v = np.zeros(num_weights)
+        self.t = 0
+        self.betas = betas
+        self.eps = eps
+        self.weight_decay = weight_decay
+
+    def step(self, weights: np.ndarray, grad: np.ndarray, lr: float) -> np.ndarray:
+        """Return the updated weights."""
+        b1, b2 = self.betas
+        g = grad + self.weight_decay * weights
+        self.t += 1
+        self.m = b1 * self.m + (1 - b1) * g
+        self.v = b2 * self.v + (1 - b2) * g * g
+        mhat = self.m / (1 - b1**self.t)
+        vhat = self.v / (1 - b2**self.t)
+        return weights - lr * mhat / (np.sqrt(vhat) + self.eps)
+
+
+@dataclass(frozen=True)
+class TrainConfig:
+    """Training recipe.
+
+    Attributes:
+        epochs: passes over the training set.
+        batch_size: samples per optimizer step (stratified mini-batches as in the paper).
+        learning_rate: initial learning rate ``lr0``.
+        weight_decay: L2 weight decay of Adam (paper: 5e-5).
+        schedule: ``"cosine"`` (paper, per epoch, period ``2 * t_max``) or ``"constant"``.
+        t_max: ``T_max`` of the cosine schedule.
+        seed: seeds the initial weights and the mini-batch splits.
+    """
+
+    epochs: int = 10
+    batch_size: int = 64
+    learning_rate: float = 0.01
+    weight_decay: float = 5e-5
+    schedule: str = "cosine"
+    t_max: int = 5
+    seed: int = 0
+
+    def __post_init__(self) -> None:
+        if self.epochs < 1:
+            raise ValueError(f"epochs must be >= 1, got {self.epochs}")
+        if self.batch_size < 1:
+            raise ValueError(f"batch_size must be >= 1, got {self.batch_size}")
+        if not (self.learning_rate > 0 and math.isfinite(self.learning_rate)):
+            raise ValueError(f"learning_rate must be positive, got {self.learning_rate}")
+        if self.weight_decay < 0:
+            raise ValueError(f"weight_decay must be >= 0, got {self.weight_decay}")
+        if self.schedule not in ("cosine", "constant"):
+            raise ValueError(f"schedule must be 'cosine' or 'constant', got {self.schedule!r}")
+        if self.t_max < 1:
+            raise ValueError(f"t_max must be >= 1, got {self.t_max}")
+
+    def learning_rate_at(self, epoch: int) -> float:
+        """Learning rate used during ``epoch`` (0-indexed)."""
+        if self.schedule == "constant":
+            return self.learning_rate
+        return cosine_learning_rate(self.learning_rate, epoch, self.t_max)
+
+
+@dataclass(frozen=True)
+class TrainResult:
+    """What training produced.
+
+    Attributes:
+        trajectory: weights ``(epochs + 1, num_weights)``; row 0 is the initial state, row
+            ``e + 1`` the weights after epoch ``e``.
+        history: one record per trajectory row: ``epoch`` (-1 for init), ``lr``,
+            ``train_loss``, ``train_accuracy``, ``test_loss``, ``test_accuracy``, ``seconds``.
+        config: the training recipe.
+        model: :meth:`PatchQNN.to_config` of the model.
+        info: dataset, backend and timing notes.
+    """
+
+    trajectory: np.ndarray
+    history: list[dict]
+    config: TrainConfig
+    model: dict
+    info: dict = field(default_factory=dict)
+
+    @property
+    def best_index(self) -> int:
+        """Trajectory row with the lowest full training loss (the paper's analysis point)."""
+        return int(np.argmin([h["train_loss"] for h in self.history]))
+
+    @property
+    def best_epoch(self) -> int:
+        """Epoch (-1 = init) with the lowest full training loss."""
+        return int(self.history[self.best_index]["epoch"])
+
+    @property
+    def final_weights(self) -> np.ndarray:
+        """Weights after the last epoch."""
+        return self.trajectory[-1]
+
+    @property
+    def best_weights(self) -> np.ndarray:
+        """Weights at :attr:`best_epoch`."""
+        return self.trajectory[self.best_index]
+
+    def weights_at(self, checkpoint: str | int) -> np.ndarray:
+        """Weights at ``"best"``, ``"last"``, ``"init"`` or an epoch number.
+
+        Raises:
+            ValueError: unknown checkpoint.
+        """
+        if checkpoint == "best":
+            return self.best_weights
+        if checkpoint == "last":
+            return self.final_weights
+        if checkpoint == "init":
+            return self.trajectory[0]
+        try:
+            epoch = int(checkpoint)
+        except (TypeError, ValueError):
+            raise ValueError(
+                f"checkpoint must be 'best', 'last', 'init' or an epoch, got {checkpoint!r}"
+            ) from None
+        if not -1 <= epoch < len(self.trajectory) - 1:
+            raise ValueError(f"epoch {epoch} not in -1..{len(self.trajectory) - 2}")
+        return self.trajectory[epoch + 1]
+
+    def save(self, directory: str | Path) -> Path:
+        """Write ``trajectory.npz``, ``history.json`` then ``config.json`` atomically."""
+        d = Path(directory)
+        d.mkdir(parents=True, exist_ok=True)
+        write_npz(d / "trajectory.npz", trajectory=self.trajectory)
+        write_json(d / "history.json", self.history)
+        write_json(
+            d / "config.json",
+            {"train": asdict(self.config), "model": self.model, "info": self.info},
+        )
+        return d
+
+
+def load_run(directory: str | Path) -> TrainResult:
+    """Reload a run directory written by :meth:`TrainResult.save`.
+
+    Raises:
+        FileNotFoundError: missing directory or file.
+        ValueError: broken files.
+    """
+    d = Path(directory)
+    if not d.is_dir():
+        raise FileNotFoundError(f"run directory {d} does not exist")
+    cfg = read_json(d / "config.json")
+    history = read_json(d / "history.json")
+    traj_path = d / "trajectory.npz"
+    if not traj_path.is_file():
+        raise FileNotFoundError(f"{traj_path} does not exist")
+    try:
+        with np.load(traj_path) as data:
+            trajectory = data["trajectory"]
+    except Exception as exc:  # noqa: BLE001
+        raise ValueError(f"{traj_path} is not a valid trajectory file: {exc}") from None
+    try:
+        config = TrainConfig(**cfg["train"])
+        model = cfg["model"]
+    except (KeyError, TypeError) as exc:
+        raise ValueError(f"{d / 'config.json'} is not a run config: {exc}") from None
+    if len(history) != len(trajectory):
+        raise ValueError(f"{d}: history has {len(history)} rows, trajectory {len(trajectory)}")
+    return TrainResult(trajectory, history, config, model, cfg.get("info", {}))
+
+
+def evaluate_model(
+    qnn: PatchQNN, images: np.ndarray, labels: np.ndarray, weights: np.ndarray
+) -> tuple[float, float]:
+    """Mean softmax cross-entropy and accuracy of ``weights`` on a data set."""
+    logits = qnn.forward(images, weights)
+    y = np.asarray(labels, dtype=int)
+    loss = float(-log_softmax(logits)[np.arange(len(y)), y].mean())
+    return loss, float(np.mean(np.argmax(logits, axis=1) == y))
+
+
+def _batches(labels: np.ndarray, batch_size: int, rng: np.random.Generator) -> list[np.ndarray]:
+    n = len(labels)
+    splits = max(1, round(n / batch_size))
+    counts = np.bincount(labels)
+    if splits > 1 and counts[counts > 0].min() >= splits:
+        skf = StratifiedKFold(n_splits=splits, shuffle=True, random_state=int(rng.integers(2**31)))
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            return [test for _, test in skf.split(np.zeros(n), labels)]
+    return np.array_split(rng.permutation(n), splits)
+
+
+def train(
+    qnn: PatchQNN,
+    x_train: np.ndarray,
+    y_train: np.ndarray,
+    x_test: np.ndarray | None = None,
+    y_test: np.ndarray | None = None,
+    *,
+    config: TrainConfig | None = None,
+    initial_weights: np.ndarray | None = None,
+    out: str | Path | None = None,
+    progress: bool = True,
+    info: dict | None = None,
+) -> TrainResult:
+    """Train with mini-batch Adam on exact parameter-shift gradients.
+
+    Each optimizer step is one estimator job: the batch's samples, patches and ``±pi/2``
+    shifted points go into one parameter array.
+
+    Args:
+        qnn: the model.
+        x_train: training images ``(N, H*W)``.
+        y_train: integer labels ``(N,)``.
+        x_test: optional held-out images.
+        y_test: their labels.
+        config: the recipe (default :class:`TrainConfig`).
+        initial_weights: start point (default: :meth:`PatchQNN.initial_weights` with
+            ``config.seed``).
+        out: run directory to write (atomically) after every epoch.
+        progress: show a progress bar.
+        info: extra provenance stored with the result.
+
+    Returns:
+        The trajectory and per-epoch history.
+
+    Example:
+        >>> from qiskit_patchqnn import PatchLayout, PatchQNN
+        >>> qnn = PatchQNN(PatchLayout.grid((4, 4), (3, 3), 4), num_classes=2)
+        >>> x = np.random.default_rng(0).uniform(size=(8, 16)); y = np.arange(8) % 2
+        >>> res = train(qnn, x, y, config=TrainConfig(epochs=1, batch_size=4), progress=False)
+        >>> res.trajectory.shape == (2, qnn.num_weights)
+        True
+    """
+    config = config or TrainConfig()
+    x = qnn.check_inputs(x_train)
+    y = _labels(y_train, len(x), qnn.num_classes, "y_train")
+    has_test = x_test is not None and y_test is not None
+    xt = qnn.check_inputs(x_test) if has_test else None
+    yt = _labels(y_test, len(xt), qnn.num_classes, "y_test") if has_test else None  # type: ignore[arg-type]
+    rng = np.random.default_rng(config.seed)
+    w = (
+        qnn.initial_weights(rng)
+        if initial_weights is None
+        else qnn.check_weights(initial_weights).copy()
+    )
+    opt = Adam(qnn.num_weights, weight_decay=config.weight_decay)
+    trajectory = [w.copy()]
+    history: list[dict] = []
+    meta = {"num_train": len(x), "num_test": len(xt) if has_test else 0, **(info or {})}
+
+    def record(epoch: int, lr: float, seconds: float) -> None:
+        tr_loss, tr_acc = evaluate_model(qnn, x, y, w)
+        row = {"epoch": epoch, "lr": lr, "train_loss": tr_loss, "train_accuracy": tr_acc}
+        if has_test:
+            te_loss, te_acc = evaluate_model(qnn, xt, yt, w)  # type: ignore[arg-type]
+            row.update(test_loss=te_loss, test_accuracy=te_acc)
+        else:
+            row.update(test_loss=float("nan"), test_accuracy=float("nan"))
+        row["seconds"] = seconds
+        history.append(row)
+
+    record(-1, 0.0, 0.0)
+    start = time.perf_counter()
+    batch_rng = np.random.default_rng(rng.integers(2**63))
+    steps_per_epoch = len(_batches(y, config.batch_size, np.random.default_rng(0)))
+    bar = tqdm(
+        total=config.epochs * steps_per_epoch,
+        desc="train",
+        unit="step",
+        disable=not progress,
+        leave=False,
+    )
+    try:
+        for epoch in range(config.epochs):
+            lr = config.learning_rate_at(epoch)
+            for idx in _batches(y, config.batch_size, batch_rng):
+                logits_grad, wgrad = _loss_gradient(qnn, x[idx], y[idx], w)
+                w = opt.step(w, wgrad, lr)
+                bar.update(1)
+                bar.set_postfix(epoch=epoch, loss=f"{logits_grad:.3f}")
+            trajectory.append(w.copy())
+            record(epoch, lr, time.perf_counter() - start)
+            result = TrainResult(np.array(trajectory), history, config, qnn.to_config(), meta)
+            if out is not None:
+                result.save(out)
+    finally:
+        bar.close()
+    return TrainResult(np.array(trajectory), history, config, qnn.to_config(), meta)
+
+
+def _loss_gradient(
+    qnn: PatchQNN, x: np.ndarray, y: np.ndarray, w: np.ndarray
+) -> tuple[float, np.ndarray]:
+    """Mean cross-entropy and its weight gradient from one forward+backward job."""
+    logits, _, wgrad = qnn.forward_backward(x, w)
+    p = softmax(logits)
+    r = p.copy()
+    r[np.arange(len(y)), y] -= 1.0
+    loss = float(-np.log(np.maximum(p[np.arange(len(y)), y], 1e-300)).mean())
+    return loss, np.einsum("nc,ncw->w", r, wgrad) / len(y)
+
+
+def _labels(labels: object, n: int, num_classes: int, name: str) -> np.ndarray:
+    y = np.asarray(labels)
+    if y.shape != (n,):
+        raise ValueError(f"{name} must have shape ({n},), got {y.shape}")
+    if not np.all(np.equal(np.mod(y, 1), 0)) or y.min() < 0 or y.max() >= num_classes:
+        raise ValueError(f"{name} must hold integer labels in 0..{num_classes - 1}")
+    return y.astype(int)
