@@ -134,10 +134,12 @@ class PatchQNN(NeuralNetwork):
         self.max_bindings = int(max_bindings)
         self.log = ExecutionLog()
 
+        self.backend_spec: str | None = None
         if isinstance(estimator, str) or estimator is None:
             from .backends import resolve  # local import: backends imports heavy providers
 
-            estimator, spec_pm = resolve(estimator or "exact")
+            self.backend_spec = estimator or "exact"
+            estimator, spec_pm = resolve(self.backend_spec)
             pass_manager = pass_manager if pass_manager is not None else spec_pm
         if not isinstance(estimator, BaseEstimatorV2):
             raise TypeError(
@@ -280,9 +282,11 @@ class PatchQNN(NeuralNetwork):
         observables = self.observables
         if self.pass_manager is None:
             return circuit, observables
-        from .backends import transpile_patch  # local import
+        from .backends import _device_of, transpile_patch  # local import
 
-        return transpile_patch(circuit, observables, self.pass_manager)
+        return transpile_patch(
+            circuit, observables, self.pass_manager, device=_device_of(self.estimator)
+        )
 
     # ------------------------------------------------------------------ validation
     def check_inputs(self, images: np.ndarray) -> np.ndarray:
@@ -436,12 +440,20 @@ class PatchQNN(NeuralNetwork):
         """
         base = self.patch_angles(images, weights)
         sel = self.angle_mask(with_inputs)
-        center, points = self._shifted(base, sel)
+        center, points = self.shifted_outputs(base, sel)
         jac = combine_gradient(points)  # (N, K, D, C)
         return center, np.moveaxis(jac, -1, -2), sel
 
-    def _shifted(self, base: np.ndarray, sel: np.ndarray):
-        """Evaluate ``base`` and its ``±pi/2`` gate-angle shifts of ``sel`` in one job."""
+    def shifted_outputs(self, base: np.ndarray, sel: np.ndarray):
+        """Evaluate ``base`` and its ``±pi/2`` gate-angle shifts of ``sel`` in one job.
+
+        Args:
+            base: local parameter values ``(..., F + P_k)``.
+            sel: gate-angle indices to shift (see :meth:`angle_mask`).
+
+        Returns:
+            ``(center (..., C), points (..., 2 * len(sel), C))``, ``+pi/2`` shifts first.
+        """
         cols = self.plan.bind(base)
         shifts = gradient_shifts(len(sel))  # (2D, D)
         pts = np.repeat(cols[..., None, :], 2 * len(sel), axis=-2)

@@ -1,0 +1,443 @@
+# This code is part of qiskit-patchqnn.
+#
+# (C) Copyright the qiskit-patchqnn developers, 2026.
+#
+# This code is licensed under the Apache License, Version 2.0. You may obtain a copy of this
+# license in the LICENSE file in the root directory of this source tree or at
+# http://www.apache.org/licenses/LICENSE-2.0.
+
+"""The :class:`LossHessian` result and its spectral toolkit."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import scipy.linalg
+from scipy.sparse.linalg import LinearOperator, eigsh
+
+__all__ = ["LossHessian", "Outliers", "SpectralDensity"]
+
+_PARTS = ("full", "gauss_newton", "residual")
+_DENSE_LIMIT = 600
+
+
+@dataclass(frozen=True)
+class SpectralDensity:
+    """Eigenvalue density from stochastic Lanczos quadrature.
+
+    Attributes:
+        grid: eigenvalue grid.
+        density: Gaussian-broadened density on ``grid`` (integrates to about 1).
+        nodes: Ritz values of every run, ``(runs, steps)``.
+        weights: their quadrature weights (squared first components), ``(runs, steps)``.
+        sigma: broadening width.
+    """
+
+    grid: np.ndarray
+    density: np.ndarray
+    nodes: np.ndarray
+    weights: np.ndarray
+    sigma: float
+
+    def plot(self, **kwargs: Any):
+        """Plot with :func:`qiskit_patchqnn.plotting.plot_spectrum_density`."""
+        from ..plotting import plot_spectrum_density
+
+        return plot_spectrum_density(self, **kwargs)
+
+
+@dataclass(frozen=True)
+class Outliers:
+    """Eigenvalues separated from the near-zero bulk.
+
+    Attributes:
+        count: number of outliers.
+        values: the outlier eigenvalues, descending.
+        threshold: the bulk edge used.
+        gap_ratio: ratio of the last outlier to the first bulk eigenvalue.
+        method: how the edge was chosen.
+    """
+
+    count: int
+    values: np.ndarray
+    threshold: float
+    gap_ratio: float
+    method: str
+
+
+@dataclass(frozen=True)
+class LossHessian:
+    r"""Loss Hessian :math:`H = G + R` with its patch-block structure.
+
+    Attributes:
+        jacobian: logit Jacobians :math:`J_n`, ``(N, C, P)``.
+        probs: softmax probabilities :math:`p_n`, ``(N, C)``.
+        targets: one-hot labels :math:`y_n`, ``(N, C)``.
+        blocks: per patch, ``(global weight indices, residual block)``; the residual part is
+            :math:`R = \sum_k S_k^\top R_k S_k`.
+        slices: weight slices per patch (and the positional bias), as in
+            :attr:`PatchQNN.weight_slices`.
+        num_evaluations: circuit evaluations spent.
+        provenance: estimator, precision, sizes, package versions.
+        replicas: independent repetitions (for error bars), including this one.
+    """
+
+    jacobian: np.ndarray
+    probs: np.ndarray
+    targets: np.ndarray
+    blocks: list[tuple[np.ndarray, np.ndarray]]
+    slices: list[slice]
+    num_evaluations: int
+    provenance: dict = field(default_factory=dict)
+    replicas: tuple[LossHessian, ...] = ()
+
+    def with_replicas(self, replicas: list[LossHessian]) -> LossHessian:
+        """A copy that carries ``replicas`` for error bars."""
+        total = sum(r.num_evaluations for r in replicas)
+        return LossHessian(
+            self.jacobian,
+            self.probs,
+            self.targets,
+            self.blocks,
+            self.slices,
+            total,
+            {**self.provenance, "repetitions": len(replicas)},
+            tuple(replicas),
+        )
+
+    # -------------------------------------------------------------- sizes
+    @property
+    def num_weights(self) -> int:
+        """Dimension ``P`` of the Hessian."""
+        return int(self.jacobian.shape[2])
+
+    @property
+    def num_samples(self) -> int:
+        """Number of samples ``N`` the loss averages over."""
+        return int(self.jacobian.shape[0])
+
+    @property
+    def num_classes(self) -> int:
+        """Number of classes ``C``."""
+        return int(self.jacobian.shape[1])
+
+    # -------------------------------------------------------------- operators
+    def _check_part(self, part: str) -> None:
+        if part not in _PARTS:
+            raise ValueError(f"part must be one of {_PARTS}, got {part!r}")
+
+    def _gn_block(self, rows: np.ndarray | slice, cols: np.ndarray | slice) -> np.ndarray:
+        ja = self.jacobian[:, :, rows]
+        jb = self.jacobian[:, :, cols]
+        p = self.probs
+        first = np.einsum("nca,nc,ncb->ab", ja, p, jb, optimize=True)
+        qa = np.einsum("nca,nc->na", ja, p)
+        qb = np.einsum("ncb,nc->nb", jb, p)
+        return (first - qa.T @ qb) / self.num_samples
+
+    def _residual_block(self, rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
+        out = np.zeros((len(rows), len(cols)))
+        rpos = {int(g): i for i, g in enumerate(rows)}
+        cpos = {int(g): i for i, g in enumerate(cols)}
+        for idx, block in self.blocks:
+            ri = np.array([rpos.get(int(g), -1) for g in idx])
+            ci = np.array([cpos.get(int(g), -1) for g in idx])
+            rs, cs = np.flatnonzero(ri >= 0), np.flatnonzero(ci >= 0)
+            if len(rs) and len(cs):
+                np.add.at(out, (ri[rs][:, None], ci[cs][None, :]), block[np.ix_(rs, cs)])
+        return out
+
+    def to_dense(self, part: str = "full") -> np.ndarray:
+        """The Hessian (or one part of it) as a dense ``(P, P)`` array.
+
+        Args:
+            part: ``"full"``, ``"gauss_newton"`` or ``"residual"``.
+        """
+        self._check_part(part)
+        p = self.num_weights
+        out = np.zeros((p, p))
+        if part in ("full", "gauss_newton"):
+            out += self._gn_block(slice(None), slice(None))
+        if part in ("full", "residual"):
+            for idx, block in self.blocks:
+                np.add.at(out, (idx[:, None], idx[None, :]), block)
+        return out
+
+    def matvec(self, v: np.ndarray, part: str = "full") -> np.ndarray:
+        """:math:`Hv` without forming :math:`H` (``v`` may be ``(P,)`` or ``(P, m)``)."""
+        self._check_part(part)
+        v = np.asarray(v, dtype=float)
+        vec = v.ndim == 1
+        vv = v[:, None] if vec else v
+        out = np.zeros_like(vv)
+        if part in ("full", "gauss_newton"):
+            jv = np.einsum("ncp,pm->ncm", self.jacobian, vv)
+            p = self.probs[:, :, None]
+            ajv = p * jv - p * np.sum(p * jv, axis=1, keepdims=True)
+            out += np.einsum("ncp,ncm->pm", self.jacobian, ajv) / self.num_samples
+        if part in ("full", "residual"):
+            for idx, block in self.blocks:
+                np.add.at(out, idx, block @ vv[idx])
+        return out[:, 0] if vec else out
+
+    def to_linear_operator(self, part: str = "full") -> LinearOperator:
+        """A :class:`scipy.sparse.linalg.LinearOperator` applying :math:`H` (or a part)."""
+        self._check_part(part)
+        p = self.num_weights
+        return LinearOperator(
+            (p, p),
+            matvec=lambda v: self.matvec(v, part),
+            matmat=lambda m: self.matvec(m, part),
+            rmatvec=lambda v: self.matvec(v, part),
+            dtype=float,
+        )
+
+    # -------------------------------------------------------------- spectrum
+    def eigenvalues(
+        self,
+        k: int = 1,
+        which: str = "LA",
+        part: str = "full",
+        *,
+        return_std: bool = False,
+    ) -> np.ndarray | tuple[np.ndarray, np.ndarray]:
+        """Extreme eigenvalues by :func:`scipy.sparse.linalg.eigsh` (dense ``eigh`` if small).
+
+        Args:
+            k: how many.
+            which: ``"LA"`` (largest, descending), ``"SA"`` (smallest, ascending) or ``"LM"``
+                (largest magnitude, by descending magnitude).
+            part: which part of the Hessian.
+            return_std: also return standard deviations over the repetitions (error bars by
+                repetition: each repetition re-estimates every expectation value).
+
+        Returns:
+            ``k`` eigenvalues, or ``(values, stds)``; with one repetition the stds are NaN.
+        """
+        vals, _ = self.eigenvectors(k, which, part)
+        if not return_std:
+            return vals
+        if len(self.replicas) < 2:
+            return vals, np.full_like(vals, np.nan)
+        reps = np.array([r.eigenvectors(k, which, part)[0] for r in self.replicas])
+        return reps.mean(axis=0), reps.std(axis=0, ddof=1)
+
+    def eigenvectors(
+        self, k: int = 1, which: str = "LA", part: str = "full"
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Extreme eigenpairs: ``(values (k,), vectors (P, k))``, ordered as in :meth:`eigenvalues`."""
+        if which not in ("LA", "SA", "LM"):
+            raise ValueError(f"which must be 'LA', 'SA' or 'LM', got {which!r}")
+        p = self.num_weights
+        if not 1 <= k <= p:
+            raise ValueError(f"k must be in 1..{p}, got {k}")
+        if p <= _DENSE_LIMIT or k >= p - 1:
+            vals, vecs = np.linalg.eigh(self.to_dense(part))
+        else:
+            v0 = np.random.default_rng(0).standard_normal(p)
+            vals, vecs = eigsh(self.to_linear_operator(part), k=k, which=which, v0=v0)
+        if which == "LA":
+            order = np.argsort(vals)[::-1]
+        elif which == "SA":
+            order = np.argsort(vals)
+        else:
+            order = np.argsort(-np.abs(vals))
+        order = order[:k]
+        return vals[order], vecs[:, order]
+
+    def spectrum(self, part: str = "full") -> np.ndarray:
+        """All eigenvalues, ascending (dense; for models small enough to form ``H``)."""
+        return np.linalg.eigvalsh(self.to_dense(part))
+
+    # -------------------------------------------------------------- blocks
+    def _slice_indices(self, k: int) -> np.ndarray:
+        if not -len(self.slices) <= k < len(self.slices):
+            raise ValueError(f"block index {k} not in 0..{len(self.slices) - 1}")
+        s = self.slices[k]
+        return np.arange(s.start, s.stop)
+
+    def patch_block(self, k: int, l: int, part: str = "full") -> np.ndarray:  # noqa: E741
+        """Block :math:`H_{kl}` between the weights of patches ``k`` and ``l``.
+
+        Index ``len(slices) - 1`` is the positional bias when it is enabled.
+        """
+        self._check_part(part)
+        rows, cols = self._slice_indices(k), self._slice_indices(l)
+        out = np.zeros((len(rows), len(cols)))
+        if part in ("full", "gauss_newton"):
+            out += self._gn_block(rows, cols)
+        if part in ("full", "residual"):
+            out += self._residual_block(rows, cols)
+        return out
+
+    def block_norms(self, part: str = "full") -> dict[str, np.ndarray]:
+        """Frobenius and spectral norms of every block :math:`H_{kl}`.
+
+        Returns:
+            ``{"frobenius": (B, B), "spectral": (B, B)}`` with ``B = len(slices)``; the
+            off-diagonal entries measure the cross-patch coupling.
+        """
+        b = len(self.slices)
+        fro = np.zeros((b, b))
+        spec = np.zeros((b, b))
+        for k in range(b):
+            for l in range(k, b):  # noqa: E741
+                blk = self.patch_block(k, l, part)
+                fro[k, l] = fro[l, k] = np.linalg.norm(blk)
+                spec[k, l] = spec[l, k] = np.linalg.norm(blk, 2) if blk.size else 0.0
+        return {"frobenius": fro, "spectral": spec}
+
+    # -------------------------------------------------------------- trace & density
+    def diagonal(self, part: str = "full") -> np.ndarray:
+        """The exact diagonal of :math:`H` (or a part)."""
+        self._check_part(part)
+        out = np.zeros(self.num_weights)
+        if part in ("full", "gauss_newton"):
+            j, p = self.jacobian, self.probs
+            out += (
+                np.einsum("ncp,nc,ncp->p", j, p, j) - (np.einsum("ncp,nc->np", j, p) ** 2).sum(0)
+            ) / self.num_samples
+        if part in ("full", "residual"):
+            for idx, block in self.blocks:
+                np.add.at(out, idx, np.diag(block))
+        return out
+
+    def trace(
+        self,
+        part: str = "full",
+        *,
+        method: str = "exact",
+        num_samples: int = 100,
+        seed: int | None = 0,
+    ) -> float | tuple[float, float]:
+        """Trace of :math:`H`.
+
+        Args:
+            part: which part.
+            method: ``"exact"`` (sum of the exact diagonal) or ``"hutchinson"`` (Rademacher
+                probes through :meth:`matvec`; returns ``(estimate, standard error)``).
+            num_samples: Hutchinson probes.
+            seed: probe seed.
+        """
+        if method == "exact":
+            return float(self.diagonal(part).sum())
+        if method != "hutchinson":
+            raise ValueError(f"method must be 'exact' or 'hutchinson', got {method!r}")
+        rng = np.random.default_rng(seed)
+        z = rng.choice([-1.0, 1.0], size=(self.num_weights, num_samples))
+        est = np.einsum("pm,pm->m", z, self.matvec(z, part))
+        return float(est.mean()), float(est.std(ddof=1) / np.sqrt(num_samples))
+
+    def density(
+        self,
+        *,
+        num_runs: int = 10,
+        num_steps: int = 80,
+        sigma: float | None = None,
+        num_grid: int = 1000,
+        part: str = "full",
+        seed: int | None = 0,
+    ) -> SpectralDensity:
+        """Spectral density by stochastic Lanczos quadrature (as PyHessian's ``density``).
+
+        Each run starts Lanczos (full reorthogonalisation) from a random unit vector; the Ritz
+        values and squared first eigenvector components of the tridiagonal matrix form a
+        quadrature rule; the density averages Gaussian-broadened rules over runs.
+
+        Args:
+            num_runs: independent starting vectors.
+            num_steps: Lanczos steps per run (capped at ``P``).
+            sigma: Gaussian width (default: 1% of the spectral range).
+            num_grid: grid points.
+            part: which part.
+            seed: seed of the starting vectors.
+        """
+        rng = np.random.default_rng(seed)
+        m = min(num_steps, self.num_weights)
+        nodes = np.zeros((num_runs, m))
+        weights = np.zeros((num_runs, m))
+        for r in range(num_runs):
+            alpha, beta = _lanczos(lambda v: self.matvec(v, part), self.num_weights, m, rng)
+            t_vals, t_vecs = scipy.linalg.eigh_tridiagonal(alpha, beta)
+            nodes[r, : len(t_vals)] = t_vals
+            weights[r, : len(t_vals)] = t_vecs[0] ** 2
+        lo, hi = nodes.min(), nodes.max()
+        span = max(hi - lo, 1e-12)
+        sigma = float(sigma if sigma is not None else 0.01 * span)
+        grid = np.linspace(lo - 0.05 * span - 3 * sigma, hi + 0.05 * span + 3 * sigma, num_grid)
+        kern = np.exp(-((grid[None, None, :] - nodes[:, :, None]) ** 2) / (2 * sigma**2))
+        dens = (weights[:, :, None] * kern).sum(axis=(0, 1)) / num_runs
+        dens /= sigma * np.sqrt(2 * np.pi)
+        return SpectralDensity(grid, dens, nodes, weights, sigma)
+
+    def outliers(self, max_count: int | None = None, part: str = "full") -> Outliers:
+        r"""Eigenvalues that stand out above the near-zero bulk.
+
+        The top ``m = max_count`` (default ``2C + 2``) eigenvalues are sorted; the bulk edge is
+        placed at the largest ratio :math:`\lambda_i / \lambda_{i+1}` between consecutive
+        positive eigenvalues. Compare ``count`` with the number of classes (paper: about one
+        outlier per class).
+        """
+        m = max_count or 2 * self.num_classes + 2
+        m = min(m, self.num_weights)
+        vals = np.asarray(self.eigenvalues(m, "LA", part))
+        pos = vals[vals > 0]
+        if len(pos) < 2:
+            return Outliers(len(pos), pos, 0.0, float("inf"), "fewer than two positive")
+        floor = max(pos[0] * 1e-12, np.finfo(float).tiny)
+        ratios = pos[:-1] / np.maximum(pos[1:], floor)
+        i = int(np.argmax(ratios))
+        return Outliers(
+            count=i + 1,
+            values=pos[: i + 1],
+            threshold=float(pos[i + 1]),
+            gap_ratio=float(ratios[i]),
+            method=f"largest ratio gap among the top {m} eigenvalues",
+        )
+
+    # -------------------------------------------------------------- reporting
+    def summary(self, top_k: int = 5) -> dict:
+        """JSON-serialisable summary: top eigenvalues, trace, outliers, block norms, cost."""
+        k = min(top_k, self.num_weights)
+        vals, stds = self.eigenvalues(k, "LA", return_std=True)
+        out = self.outliers()
+        norms = self.block_norms()
+        return {
+            "lambda_max": float(vals[0]),
+            "lambda_max_std": None if np.isnan(stds[0]) else float(stds[0]),
+            "top_eigenvalues": [float(v) for v in vals],
+            "top_eigenvalues_std": [None if np.isnan(s) else float(s) for s in stds],
+            "lambda_min": float(self.eigenvalues(1, "SA")[0]),
+            "trace": self.trace(),
+            "trace_gauss_newton": self.trace("gauss_newton"),
+            "num_outliers": out.count,
+            "outliers": [float(v) for v in out.values],
+            "block_norms": {key: val.tolist() for key, val in norms.items()},
+            "num_evaluations": self.num_evaluations,
+            "num_weights": self.num_weights,
+            "num_samples": self.num_samples,
+            "provenance": self.provenance,
+        }
+
+
+def _lanczos(matvec, dim: int, steps: int, rng: np.random.Generator):
+    v = rng.standard_normal(dim)
+    v /= np.linalg.norm(v)
+    basis = np.zeros((steps, dim))
+    alpha = np.zeros(steps)
+    beta = np.zeros(max(steps - 1, 0))
+    basis[0] = v
+    for i in range(steps):
+        w = matvec(basis[i])
+        alpha[i] = basis[i] @ w
+        w = w - basis[: i + 1].T @ (basis[: i + 1] @ w)
+        w = w - basis[: i + 1].T @ (basis[: i + 1] @ w)
+        if i + 1 < steps:
+            b = np.linalg.norm(w)
+            if b < 1e-12:
+                return alpha[: i + 1], beta[:i]
+            beta[i] = b
+            basis[i + 1] = w / b
+    return alpha, beta
