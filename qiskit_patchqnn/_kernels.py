@@ -21,8 +21,20 @@ _FUSED, _DIAG, _CX, _SWAP, _MAT4 = 0, 1, 2, 3, 4
 
 @njit(cache=True, fastmath=False)
 def _evolve(
-    state, theta, op_kind, op_a, op_b, op_c, el_kind, el_param, el_scale, el_shift, el_fixed,
-    fixed, diags, mats4,
+    state,
+    theta,
+    op_kind,
+    op_a,
+    op_b,
+    op_c,
+    el_kind,
+    el_param,
+    el_scale,
+    el_shift,
+    el_fixed,
+    fixed,
+    diags,
+    mats4,
 ):  # pragma: no cover - compiled
     dim = state.shape[0]
     for i in range(dim):
@@ -152,9 +164,28 @@ def _term_value(state, xmask, zmask, ny):  # pragma: no cover - compiled
 
 @njit(parallel=True, cache=True)
 def simulate_rows(
-    num_qubits, op_kind, op_a, op_b, op_c, el_kind, el_param, el_scale, el_shift, el_fixed,
-    fixed, diags, mats4, values, row_param, row_obs, obs_ptr, term_x, term_z, term_ny,
-    term_coeff, nchunk,
+    num_qubits,
+    op_kind,
+    op_a,
+    op_b,
+    op_c,
+    el_kind,
+    el_param,
+    el_scale,
+    el_shift,
+    el_fixed,
+    fixed,
+    diags,
+    mats4,
+    values,
+    row_param,
+    row_obs,
+    obs_ptr,
+    term_x,
+    term_z,
+    term_ny,
+    term_coeff,
+    nchunk,
 ):  # pragma: no cover - compiled
     """Expectation values of ``R`` (binding, observable) rows, in ``nchunk`` parallel runs.
 
@@ -178,8 +209,20 @@ def simulate_rows(
             b = row_param[r]
             if b != last:
                 _evolve(
-                    state, values[b], op_kind, op_a, op_b, op_c, el_kind, el_param, el_scale,
-                    el_shift, el_fixed, fixed, diags, mats4,
+                    state,
+                    values[b],
+                    op_kind,
+                    op_a,
+                    op_b,
+                    op_c,
+                    el_kind,
+                    el_param,
+                    el_scale,
+                    el_shift,
+                    el_fixed,
+                    fixed,
+                    diags,
+                    mats4,
                 )
                 last = b
             o = row_obs[r]
@@ -192,8 +235,20 @@ def simulate_rows(
 
 @njit(parallel=True, cache=True)
 def simulate_states(
-    num_qubits, op_kind, op_a, op_b, op_c, el_kind, el_param, el_scale, el_shift, el_fixed,
-    fixed, diags, mats4, values,
+    num_qubits,
+    op_kind,
+    op_a,
+    op_b,
+    op_c,
+    el_kind,
+    el_param,
+    el_scale,
+    el_shift,
+    el_fixed,
+    fixed,
+    diags,
+    mats4,
+    values,
 ):  # pragma: no cover - compiled
     """Final statevectors ``(B, 2**n)`` for ``B`` bindings."""
     nb = values.shape[0]
@@ -201,7 +256,19 @@ def simulate_states(
     out = np.empty((nb, dim), dtype=np.complex128)
     for b in prange(nb):
         _evolve(
-            out[b], values[b], op_kind, op_a, op_b, op_c, el_kind, el_param, el_scale,
-            el_shift, el_fixed, fixed, diags, mats4,
+            out[b],
+            values[b],
+            op_kind,
+            op_a,
+            op_b,
+            op_c,
+            el_kind,
+            el_param,
+            el_scale,
+            el_shift,
+            el_fixed,
+            fixed,
+            diags,
+            mats4,
         )
     return out

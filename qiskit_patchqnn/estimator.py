@@ -56,7 +56,7 @@ __all__ = [
     "statevectors",
 ]
 
-_ROTATIONS: dict[str, tuple[int, type]] = {
+_ROTATIONS: dict[str, tuple[int, type[Gate]]] = {
     "rx": (1, RXGate),
     "ry": (2, RYGate),
     "rz": (3, RZGate),
@@ -246,7 +246,7 @@ def compile_circuit(circuit: QuantumCircuit) -> _Program:
         pending.clear()
 
     for pos, inst in enumerate(circuit.data):
-        op = inst.operation
+        op: Any = inst.operation
         name = op.name
         qubits = [qindex[q] for q in inst.qubits]
         where = f"instruction {pos} ({name!r} on qubits {qubits})"
@@ -367,6 +367,11 @@ def _dense_label(label: str, indices: list[int], num_qubits: int) -> str:
     return "".join(chars)
 
 
+def _max_threads() -> int:
+    """Numba's thread pool size (``NUMBA_NUM_THREADS``, all cores by default)."""
+    return int(numba.config.NUMBA_NUM_THREADS)  # type: ignore[attr-defined]
+
+
 def _evaluate_block(
     payload: tuple[_Program, _Observables],
     values: np.ndarray,
@@ -374,16 +379,19 @@ def _evaluate_block(
     obs_offsets: np.ndarray,
     num_threads: int | None,
 ) -> np.ndarray:
-    """Expectation values ``(k, F)``: binding ``i`` of ``values`` with observable
-    ``obs_base[i] + obs_offsets[f]``. Runs in-process or as a Dask task."""
+    """Expectation values of one chunk of bindings, shape ``(k, F)``.
+
+    Entry ``(i, f)`` is observable ``obs_base[i] + obs_offsets[f]`` on binding ``values[i]``.
+    Runs in-process or as a Dask task; the numbers do not depend on where or how it is split.
+    """
     prog, obs = payload
     k, f = values.shape[0], obs_offsets.shape[0]
     row_param = np.repeat(np.arange(k, dtype=np.int64), f)
     row_obs = (obs_base[:, None] + obs_offsets[None, :]).reshape(-1)
     with _KERNEL_LOCK:
-        if num_threads is not None:
-            numba.set_num_threads(num_threads)
-        out = simulate_rows(
+        # Numba's thread count is per calling thread and sticks: always set it.
+        numba.set_num_threads(num_threads or _max_threads())
+        out = simulate_rows(  # type: ignore[call-arg]
             *prog.kernel_args(),
             np.ascontiguousarray(values, dtype=np.float64),
             row_param,
@@ -469,7 +477,8 @@ class BatchedEstimator(BaseEstimatorV2):
         chunk_size: bindings simulated per chunk (and per Dask task).
         num_threads: threads for the compiled loop (default: Numba's default, all cores).
         client: an optional ``dask.distributed.Client`` to spread large PUBs over its workers.
-        worker_threads: Numba threads per Dask task (default: Numba's default on the worker).
+        worker_threads: Numba threads per Dask task (default: all of the worker machine's
+            cores; use ``1`` with one single-threaded worker process per core).
         max_tasks_in_flight: Dask tasks submitted ahead of the one being gathered (default:
             twice the cluster's thread count); bounds the client's memory.
 
@@ -498,10 +507,8 @@ class BatchedEstimator(BaseEstimatorV2):
             raise ValueError(f"default_precision must be >= 0, got {default_precision}")
         if chunk_size < 1:
             raise ValueError(f"chunk_size must be >= 1, got {chunk_size}")
-        if num_threads is not None and not 1 <= num_threads <= numba.config.NUMBA_NUM_THREADS:
-            raise ValueError(
-                f"num_threads must be in [1, {numba.config.NUMBA_NUM_THREADS}], got {num_threads}"
-            )
+        if num_threads is not None and not 1 <= num_threads <= _max_threads():
+            raise ValueError(f"num_threads must be in [1, {_max_threads()}], got {num_threads}")
         if worker_threads is not None and worker_threads < 1:
             raise ValueError(f"worker_threads must be >= 1, got {worker_threads}")
         if max_tasks_in_flight is not None and max_tasks_in_flight < 1:
@@ -548,8 +555,11 @@ class BatchedEstimator(BaseEstimatorV2):
         prog = compile_circuit(circuit)
         if fingerprint is not None:
             cache = self._cache
-            ref = weakref.ref(circuit, lambda _, k=key: cache.pop(k, None))
-            cache[key] = (ref, fingerprint, prog)
+
+            def forget(_: weakref.ref, k: int = key) -> None:
+                cache.pop(k, None)
+
+            cache[key] = (weakref.ref(circuit, forget), fingerprint, prog)
         return prog
 
     def _run(self, pubs: list[EstimatorPub]) -> PrimitiveResult[PubResult]:
@@ -562,16 +572,12 @@ class BatchedEstimator(BaseEstimatorV2):
         payload = (prog, _compile_observables(pub.observables, circuit.num_qubits))
         pshape = tuple(pub.parameter_values.shape)
         nb = math.prod(pshape)
-        if prog.num_parameters:
-            values = pub.parameter_values.as_array(circuit.parameters)
-            values = np.ascontiguousarray(values.reshape(nb, prog.num_parameters), np.float64)
-        else:
-            values = np.zeros((nb, 0))
+        values = _values_matrix(pub, nb, prog.num_parameters)
         plan = _Plan.build(pshape, tuple(pub.observables.shape))
         evs = np.empty(plan.shape)
         flat = evs.reshape(-1)
         if flat.size:
-            for lo, out_base, block in self._blocks(payload, values, plan):
+            for out_base, block in self._blocks(payload, values, plan):
                 flat[out_base[:, None] + plan.out_offsets[None, :]] = block
         precision = float(pub.precision)
         if precision > 0:
@@ -592,8 +598,8 @@ class BatchedEstimator(BaseEstimatorV2):
 
     def _blocks(
         self, payload: tuple[_Program, _Observables], values: np.ndarray, plan: _Plan
-    ) -> Iterator[tuple[int, np.ndarray, np.ndarray]]:
-        """Yield ``(lo, out_base, block)`` per chunk of bindings, in order."""
+    ) -> Iterator[tuple[np.ndarray, np.ndarray]]:
+        """Yield ``(out_base, block)`` per chunk of bindings, in order."""
         nb = values.shape[0]
         starts = range(0, nb, self._chunk_size)
         if self._client is None or nb <= self._chunk_size:
@@ -603,12 +609,12 @@ class BatchedEstimator(BaseEstimatorV2):
                 block = _evaluate_block(
                     payload, values[lo:hi], obs_base, plan.obs_offsets, self._num_threads
                 )
-                yield lo, out_base, block
+                yield out_base, block
             return
         client = self._client
         remote = client.scatter([payload], broadcast=True, hash=False)[0]
         window = self._max_in_flight or max(2, 2 * sum(client.nthreads().values()))
-        pending: deque[tuple[int, np.ndarray, Any]] = deque()
+        pending: deque[tuple[np.ndarray, Any]] = deque()
         for lo in starts:
             hi = min(lo + self._chunk_size, nb)
             out_base, obs_base = plan.bases(lo, hi)
@@ -621,13 +627,27 @@ class BatchedEstimator(BaseEstimatorV2):
                 self._worker_threads,
                 pure=False,
             )
-            pending.append((lo, out_base, fut))
+            pending.append((out_base, fut))
             if len(pending) >= window:
-                lo0, base0, fut0 = pending.popleft()
-                yield lo0, base0, fut0.result()
+                base0, fut0 = pending.popleft()
+                yield base0, fut0.result()
         while pending:
-            lo0, base0, fut0 = pending.popleft()
-            yield lo0, base0, fut0.result()
+            base0, fut0 = pending.popleft()
+            yield base0, fut0.result()
+
+
+def _values_matrix(pub: EstimatorPub, nb: int, num_parameters: int) -> np.ndarray:
+    """The PUB's parameter values as a ``(nb, P)`` array, without a copy when possible."""
+    if not num_parameters:
+        return np.zeros((nb, 0))
+    bindings = pub.parameter_values
+    order = [p.name for p in pub.circuit.parameters]
+    if len(bindings.data) == 1:  # one array in circuit order: use it as it is
+        ((keys, arr),) = bindings.data.items()
+        if [getattr(k, "name", k) for k in keys] == order:
+            return np.ascontiguousarray(arr.reshape(nb, num_parameters), dtype=np.float64)
+    arr = bindings.as_array(pub.circuit.parameters)
+    return np.ascontiguousarray(arr.reshape(nb, num_parameters), dtype=np.float64)
 
 
 def _fingerprint(circuit: QuantumCircuit) -> object | None:
@@ -684,4 +704,4 @@ def statevectors(circuit: QuantumCircuit, values: np.ndarray) -> np.ndarray:
             f"{prog.num_parameters} parameters, got {np.shape(values)}"
         )
     with _KERNEL_LOCK:
-        return simulate_states(*prog.kernel_args(), np.ascontiguousarray(arr))
+        return simulate_states(*prog.kernel_args(), np.ascontiguousarray(arr))  # type: ignore[call-arg]

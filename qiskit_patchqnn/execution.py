@@ -45,6 +45,7 @@ __all__ = [
     "execute",
     "is_hardware",
     "job_limits",
+    "measurement_bases",
     "print_cost",
     "require_confirmation",
     "shots_for_precision",
@@ -203,7 +204,12 @@ def estimate_cost(num_bindings: int, shots: int, *, num_bases: int = 1) -> CostE
 
 
 def measurement_bases(observables: Sequence[SparsePauliOp]) -> int:
-    """Number of qubit-wise commuting groups the observables need."""
+    """Number of qubit-wise commuting groups (measurement bases) the observables need.
+
+    Example:
+        >>> measurement_bases([SparsePauliOp("IX"), SparsePauliOp("XI"), SparsePauliOp("IZ")])
+        2
+    """
     paulis = SparsePauliOp.sum([SparsePauliOp(o) for o in observables]).simplify(atol=0)
     return max(1, len(paulis.paulis.group_qubit_wise_commuting()))
 
@@ -478,7 +484,7 @@ def execute(
     stds: list[list[np.ndarray]] = [[] for _ in values]
     if pubs:
         results = _run_jobs(estimator, pubs, precision, limits, journal, confirm, log, obs)
-        for k, res in zip(owners, results):
+        for k, res in zip(owners, results, strict=True):
             evs[k].append(np.asarray(res.data.evs, dtype=float).reshape(ncls, -1).T)
             stds[k].append(np.asarray(res.data.stds, dtype=float).reshape(ncls, -1).T)
     return (
@@ -507,7 +513,11 @@ def _run_jobs(
     """Split ``pubs`` into jobs, reuse journaled ones, confirm, submit the rest, gather results."""
     limits = job_limits(estimator) if limits is None else limits
     hardware = is_hardware(estimator)
-    bases = measurement_bases(list(obs.ravel())) if (hardware or confirm or limits.max_executions) else 1
+    bases = (
+        measurement_bases(list(obs.ravel()))
+        if (hardware or confirm or limits.max_executions)
+        else 1
+    )
     shots = _default_shots(estimator, precision)
     groups = _split_jobs([len(p[2]) for p in pubs], limits, bases * shots)
     label = _backend_label(estimator)
@@ -524,7 +534,9 @@ def _run_jobs(
         if job_id is None:
             continue
         if loader is None:
-            _LOG.warning("journal has job %s but no job_loader to retrieve it; resubmitting", job_id)
+            _LOG.warning(
+                "journal has job %s but no job_loader to retrieve it; resubmitting", job_id
+            )
             continue
         try:
             jobs[g] = loader(job_id)
