@@ -21,16 +21,9 @@ __all__ = ["main"]
 
 def _build_parser() -> argparse.ArgumentParser:
     from .cli_common import add_backend_arguments
+    from .experiments.cli import add_parsers as add_experiment_parsers
     from .hessian.cli import add_hessian_parser
-
-    try:  # TODO-REMOVE-GUARD
-        from .experiments.cli import add_parsers as add_experiment_parsers
-    except ImportError:
-        add_experiment_parsers = lambda sub: None  # noqa: E731
-    try:  # TODO-REMOVE-GUARD
-        from .landscape.cli import add_landscape_parser
-    except ImportError:
-        add_landscape_parser = lambda sub: None  # noqa: E731
+    from .landscape.cli import add_landscape_parser
 
     parser = argparse.ArgumentParser(
         prog="patchqnn",
@@ -53,10 +46,15 @@ def _build_parser() -> argparse.ArgumentParser:
     t.add_argument("--input-bias", action="store_true", help="learnable positional bias")
     t.add_argument("--epochs", type=int, default=10)
     t.add_argument("--batch-size", type=int, default=64)
-    t.add_argument("--lr", type=float, default=0.01, help="initial learning rate")
+    t.add_argument("--lr", type=float, default=0.03, help="initial learning rate")
     t.add_argument("--weight-decay", type=float, default=5e-5)
     t.add_argument("--schedule", choices=("cosine", "constant"), default="cosine")
-    t.add_argument("--t-max", type=int, default=5, help="T_max of the cosine schedule")
+    t.add_argument(
+        "--t-max",
+        type=int,
+        default=None,
+        help="T_max of the cosine schedule (default: --epochs, one decay to zero; paper: 5)",
+    )
     t.add_argument("--seed", type=int, default=0)
     t.add_argument("--num-train", type=int, default=None, help="stratified training subset")
     t.add_argument("--num-test", type=int, default=None, help="stratified test subset")
@@ -66,7 +64,7 @@ def _build_parser() -> argparse.ArgumentParser:
 
     add_hessian_parser(sub)
     add_landscape_parser(sub)
-    add_experiment_parsers(sub)  # TODO-REMOVE-GUARD
+    add_experiment_parsers(sub)
 
     d = sub.add_parser(
         "demo", help="one run end to end in about two minutes: train, Hessian, landscape"
@@ -97,7 +95,7 @@ def _run_train(args: argparse.Namespace) -> int:
         learning_rate=args.lr,
         weight_decay=args.weight_decay,
         schedule=args.schedule,
-        t_max=args.t_max,
+        t_max=args.t_max or args.epochs,
         seed=args.seed,
     )
     model = PatchQNN(
@@ -158,12 +156,12 @@ def _run_demo(args: argparse.Namespace) -> int:
                 aggregation="mean",
                 scale=100.0,
                 input_bias=False,
-                epochs=8,
+                epochs=10,
                 batch_size=64,
-                lr=0.01,
+                lr=0.03,
                 weight_decay=5e-5,
                 schedule="cosine",
-                t_max=5,
+                t_max=10,
                 seed=0,
                 num_train=None,
                 num_test=None,
@@ -198,6 +196,7 @@ def _run_demo(args: argparse.Namespace) -> int:
                 resolution=15,
                 samples=200,
                 extent=None,
+                hessian_samples=32,
                 seed=0,
                 **common,
             ),

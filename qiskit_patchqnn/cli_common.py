@@ -11,7 +11,6 @@
 from __future__ import annotations
 
 import argparse
-import math
 
 from .datasets import Dataset, load_dataset
 from .qnn import PatchQNN
@@ -44,11 +43,19 @@ def build_model(model_config: dict, args: argparse.Namespace) -> PatchQNN:
     shots = getattr(args, "shots", None)
     if shots is not None and shots < 1:
         raise ValueError(f"--shots must be >= 1, got {shots}")
+    from .execution import require_confirmation
+
     estimator, pass_manager = resolve(args.backend, shots=shots)
-    precision = None if shots is None else 1.0 / math.sqrt(shots)
-    return PatchQNN.from_config(
-        model_config, estimator=estimator, pass_manager=pass_manager, precision=precision
+    qnn = PatchQNN.from_config(
+        model_config,
+        estimator=estimator,
+        pass_manager=pass_manager,
+        confirm=require_confirmation(bool(getattr(args, "yes", False)))
+        if args.backend.startswith("ibm:")
+        else None,
     )
+    qnn.backend_spec = args.backend
+    return qnn
 
 
 def load_run_data(result: TrainResult) -> Dataset:

@@ -522,6 +522,17 @@ class BatchedEstimator(BaseEstimatorV2):
         self._max_in_flight = max_tasks_in_flight
         self._cache: dict[int, tuple[weakref.ref, object, _Program]] = {}
 
+    def __getstate__(self) -> dict:
+        # The compile cache holds weak references and the Dask client a live connection;
+        # neither travels (a copy recompiles on first use and runs in-process).
+        state = self.__dict__.copy()
+        state["_cache"] = {}
+        state["_client"] = None
+        return state
+
+    def __setstate__(self, state: dict) -> None:
+        self.__dict__.update(state)
+
     @property
     def default_precision(self) -> float:
         """Default precision (0 means exact)."""

@@ -22,7 +22,8 @@ of a parameter array in the same PUB (split into PUBs of at most ``max_bindings`
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+import os
+from collections.abc import Callable, Sequence
 from functools import cached_property
 
 import numpy as np
@@ -31,7 +32,7 @@ from qiskit.quantum_info import SparsePauliOp
 from qiskit_machine_learning.neural_networks import EstimatorQNN, NeuralNetwork
 
 from .circuits import PatchCircuit, patch_circuit, readout_observables
-from .execution import ExecutionLog, execute
+from .execution import CostEstimate, ExecutionLog, JobJournal, execute
 from .layout import PatchLayout
 from .shifts import ShiftPlan, combine_gradient, gradient_shifts
 
@@ -69,6 +70,12 @@ class PatchQNN(NeuralNetwork):
             scans alike); ``None`` leaves the estimator's default.
         input_gradients: also return input gradients from :meth:`backward`.
         max_bindings: largest number of rows in one PUB.
+        journal: a :class:`~qiskit_patchqnn.execution.JobJournal` (or its path) recording job
+            ids as they are submitted, so that an interrupted computation re-run with the same
+            journal reuses finished jobs instead of paying for them twice.
+        confirm: hook called with the cost estimate before any submission (see
+            :func:`qiskit_patchqnn.execution.execute`); default: print the estimate on
+            hardware.
 
     Example:
         >>> from qiskit_patchqnn import PatchLayout, PatchQNN
@@ -96,6 +103,8 @@ class PatchQNN(NeuralNetwork):
         precision: float | None = None,
         input_gradients: bool = False,
         max_bindings: int = 1 << 15,
+        journal: JobJournal | str | os.PathLike | None = None,
+        confirm: Callable[[CostEstimate], bool] | None = None,
     ) -> None:
         if not isinstance(layout, PatchLayout):
             raise TypeError(f"layout must be a PatchLayout, got {type(layout).__name__}")
@@ -133,6 +142,10 @@ class PatchQNN(NeuralNetwork):
         self.precision = precision
         self.max_bindings = int(max_bindings)
         self.log = ExecutionLog()
+        if journal is not None and not isinstance(journal, JobJournal):
+            journal = JobJournal(journal)
+        self.journal = journal
+        self.confirm = confirm
 
         self.backend_spec: str | None = None
         if isinstance(estimator, str) or estimator is None:
@@ -404,10 +417,13 @@ class PatchQNN(NeuralNetwork):
             precision=self.precision,
             max_bindings=self.max_bindings,
             log=self.log,
+            parameters=self.plan.circuit.parameters,
+            journal=self.journal,
+            confirm=self.confirm,
         )
         return [
             (e.reshape(*s, self.num_classes), d.reshape(*s, self.num_classes))
-            for e, d, s in zip(evs, stds, shapes)
+            for e, d, s in zip(evs, stds, shapes, strict=True)
         ]
 
     # ------------------------------------------------------------------ passes

@@ -10,8 +10,6 @@
 
 from __future__ import annotations
 
-from importlib.metadata import PackageNotFoundError, version
-
 import numpy as np
 from tqdm.auto import tqdm
 
@@ -248,20 +246,20 @@ def _local_params(qnn: PatchQNN, sel: np.ndarray) -> tuple[np.ndarray, np.ndarra
 
 
 def _provenance(qnn: PatchQNN, n: int) -> dict:
-    versions = {}
-    for pkg in ("qiskit", "qiskit-aer", "qiskit-machine-learning", "qiskit-patchqnn", "numpy"):
-        try:
-            versions[pkg] = version(pkg)
-        except PackageNotFoundError:
-            versions[pkg] = None
-    return {
-        "estimator": type(qnn.estimator).__name__,
-        "precision": qnn.precision,
-        "num_samples": int(n),
-        "num_weights": int(qnn.num_weights),
-        "num_patches": int(qnn.num_patches),
-        "aggregation": qnn.aggregation,
-        "scale": qnn.scale,
-        "method": "parameter-shift (exact for exact expectation values)",
-        "versions": versions,
-    }
+    from ..backends import provenance
+
+    record = provenance(
+        qnn.estimator,
+        getattr(qnn, "backend_spec", None),
+        precision=qnn.precision,
+        log=qnn.log,
+    )
+    record.update(
+        num_samples=int(n),
+        num_weights=int(qnn.num_weights),
+        num_patches=int(qnn.num_patches),
+        aggregation=qnn.aggregation,
+        scale=qnn.scale,
+        method="parameter-shift (exact for exact expectation values)",
+    )
+    return record
