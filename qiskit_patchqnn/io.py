@@ -76,5 +76,5 @@ def read_json(path: str | os.PathLike) -> Any:
 def write_npz(path: str | os.PathLike, **arrays: np.ndarray) -> Path:
     """Atomically write a compressed ``.npz`` file."""
     buf = io.BytesIO()
-    np.savez_compressed(buf, **arrays)
+    np.savez_compressed(buf, **arrays)  # type: ignore[arg-type]
     return atomic_write_bytes(path, buf.getvalue())

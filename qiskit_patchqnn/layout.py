@@ -190,10 +190,10 @@ class PatchLayout:
 
 def _pair(value: object, name: str) -> tuple[int, int]:
     try:
-        a, b = value  # type: ignore[misc]
-        pair = (int(a), int(b))
-    except (TypeError, ValueError):
+        items: tuple = tuple(value)  # type: ignore[arg-type]
+        pair = (int(items[0]), int(items[1]))
+    except (TypeError, ValueError, IndexError):
         raise ValueError(f"{name} must be a pair of positive integers, got {value!r}") from None
-    if pair[0] <= 0 or pair[1] <= 0 or (a, b) != pair:
+    if len(items) != 2 or pair[0] <= 0 or pair[1] <= 0 or items != pair:
         raise ValueError(f"{name} must be a pair of positive integers, got {value!r}")
     return pair

@@ -525,4 +525,3 @@ class PatchQNN(NeuralNetwork):
                     ),
                 )
         return self.logits_from_outputs(center), igrad, wgrad
-

@@ -14,9 +14,10 @@ one in :math:`\phi`, so its derivatives are exact finite combinations of shifted
 
 .. math::
 
-    \partial_i f &= \tfrac12\left[f(\phi + \tfrac{\pi}{2} e_i) - f(\phi - \tfrac{\pi}{2} e_i)\right],\\
-    \partial_i^2 f &= \tfrac12\left[f(\phi + \tfrac{\pi}{2} e_i) + f(\phi - \tfrac{\pi}{2} e_i)\right]
-        - f(\phi),\\
+    \partial_i f &= \tfrac12\left[f(\phi + \tfrac{\pi}{2} e_i)
+        - f(\phi - \tfrac{\pi}{2} e_i)\right],\\
+    \partial_i^2 f &= \tfrac12\left[f(\phi + \tfrac{\pi}{2} e_i)
+        + f(\phi - \tfrac{\pi}{2} e_i)\right] - f(\phi),\\
     \partial_i \partial_j f &= \tfrac14\left[f_{++} - f_{+-} - f_{-+} + f_{--}\right],
         \quad f_{\pm\pm} = f(\phi \pm \tfrac{\pi}{2} e_i \pm \tfrac{\pi}{2} e_j).
 
@@ -175,9 +176,11 @@ class ShiftPlan:
     @property
     def is_identity(self) -> bool:
         """True when every gate angle is one parameter, unscaled."""
-        return self.circuit is not None and bool(
-            np.all(self.occ_scale == 1.0) and np.all(self.occ_offset == 0.0)
-        ) and len(np.unique(self.occ_param)) == len(self.occ_param)
+        return (
+            self.circuit is not None
+            and bool(np.all(self.occ_scale == 1.0) and np.all(self.occ_offset == 0.0))
+            and len(np.unique(self.occ_param)) == len(self.occ_param)
+        )
 
     def bind(self, values: np.ndarray) -> np.ndarray:
         """Map parameter values ``(..., len(params))`` to evaluation-circuit columns."""
@@ -185,9 +188,7 @@ class ShiftPlan:
         out = np.empty((*values.shape[:-1], self.circuit.num_parameters))
         if len(self.passthrough):
             out[..., self.passthrough[:, 1]] = values[..., self.passthrough[:, 0]]
-        out[..., self.occ_column] = (
-            values[..., self.occ_param] * self.occ_scale + self.occ_offset
-        )
+        out[..., self.occ_column] = values[..., self.occ_param] * self.occ_scale + self.occ_offset
         return out
 
     def chain_matrix(self, columns: np.ndarray) -> sp.csr_matrix:
@@ -197,7 +198,7 @@ class ShiftPlan:
         """
         where = {int(c): j for j, c in enumerate(columns)}
         rows, cols, vals = [], [], []
-        for o, (p, a) in enumerate(zip(self.occ_param, self.occ_scale)):
+        for o, (p, a) in enumerate(zip(self.occ_param, self.occ_scale, strict=True)):
             if int(p) in where:
                 rows.append(o)
                 cols.append(where[int(p)])
@@ -257,7 +258,9 @@ def combine_hessian(
     if d > 1:
         i, j = hessian_pairs(d)
         off = 0.25 * (
-            pair_points[..., 0, :] - pair_points[..., 1, :] - pair_points[..., 2, :]
+            pair_points[..., 0, :]
+            - pair_points[..., 1, :]
+            - pair_points[..., 2, :]
             + pair_points[..., 3, :]
         )
         off = np.moveaxis(off, -1, -2)

@@ -306,9 +306,10 @@ def train(
     config = config or TrainConfig()
     x = qnn.check_inputs(x_train)
     y = _labels(y_train, len(x), qnn.num_classes, "y_train")
-    has_test = x_test is not None and y_test is not None
-    xt = qnn.check_inputs(x_test) if has_test else None
-    yt = _labels(y_test, len(xt), qnn.num_classes, "y_test") if has_test else None  # type: ignore[arg-type]
+    xt = yt = None
+    if x_test is not None and y_test is not None:
+        xt = qnn.check_inputs(x_test)
+        yt = _labels(y_test, len(xt), qnn.num_classes, "y_test")
     rng = np.random.default_rng(config.seed)
     w = (
         qnn.initial_weights(rng)
@@ -318,13 +319,13 @@ def train(
     opt = Adam(qnn.num_weights, weight_decay=config.weight_decay)
     trajectory = [w.copy()]
     history: list[dict] = []
-    meta = {"num_train": len(x), "num_test": len(xt) if has_test else 0, **(info or {})}
+    meta = {"num_train": len(x), "num_test": 0 if xt is None else len(xt), **(info or {})}
 
     def record(epoch: int, lr: float, seconds: float) -> None:
         tr_loss, tr_acc = evaluate_model(qnn, x, y, w)
         row = {"epoch": epoch, "lr": lr, "train_loss": tr_loss, "train_accuracy": tr_acc}
-        if has_test:
-            te_loss, te_acc = evaluate_model(qnn, xt, yt, w)  # type: ignore[arg-type]
+        if xt is not None and yt is not None:
+            te_loss, te_acc = evaluate_model(qnn, xt, yt, w)
             row.update(test_loss=te_loss, test_accuracy=te_acc)
         else:
             row.update(test_loss=float("nan"), test_accuracy=float("nan"))

@@ -39,8 +39,7 @@ def test_encoding_pattern_on_qubit():
     seq = [
         (inst.operation.name, inst.operation.params[0])
         for inst in pc.circuit.data
-        if inst.operation.name in ("rx", "ry")
-        and pc.circuit.find_bit(inst.qubits[0]).index == 0
+        if inst.operation.name in ("rx", "ry") and pc.circuit.find_bit(inst.qubits[0]).index == 0
     ]
     names = [n for n, p in seq if p in set(x)]
     assert names[:4] == ["rx", "ry", "rx", "ry"]
@@ -61,7 +60,7 @@ def test_circuit_is_correct_unitary_for_tiny_case():
     pc = patch_circuit(2, 2, 0)
     vals = np.array([0.3, -0.7, 0.1, 0.2, 0.4, 0.5])  # x0, x1, then weights w0..w3
     params = (*pc.input_params, *pc.weight_params)
-    bound = pc.circuit.assign_parameters(dict(zip(params, vals)))
+    bound = pc.circuit.assign_parameters(dict(zip(params, vals, strict=True)))
     from qiskit.circuit.library import RXGate, RYGate
 
     def chain(w_a, xv, w_b):

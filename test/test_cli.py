@@ -18,10 +18,26 @@ from qiskit_patchqnn.cli import main
 
 def test_train_then_hessian_end_to_end(tmp_path, capsys):
     run = tmp_path / "run"
-    code = main([
-        "train", "--patches", "4", "--depth", "1", "--epochs", "2", "--num-train", "60",
-        "--num-test", "30", "--batch-size", "30", "--out", str(run), "--no-progress",
-    ])
+    code = main(
+        [
+            "train",
+            "--patches",
+            "4",
+            "--depth",
+            "1",
+            "--epochs",
+            "2",
+            "--num-train",
+            "60",
+            "--num-test",
+            "30",
+            "--batch-size",
+            "30",
+            "--out",
+            str(run),
+            "--no-progress",
+        ]
+    )
     assert code == 0
     cfg = json.loads((run / "config.json").read_text())
     assert cfg["model"]["num_weights"] == 4 * 80
@@ -42,7 +58,10 @@ def test_train_then_hessian_end_to_end(tmp_path, capsys):
 @pytest.mark.parametrize(
     ("argv", "message"),
     [
-        (["train", "--patches", "5", "--out", "X"], "num_patches must be a positive perfect square"),
+        (
+            ["train", "--patches", "5", "--out", "X"],
+            "num_patches must be a positive perfect square",
+        ),
         (["train", "--dataset", "cifar", "--out", "X"], "cifar"),
         (["train", "--backend", "qpu:foo", "--out", "X"], "unknown backend spec"),
         (["train", "--epochs", "0", "--out", "X"], "epochs must be >= 1"),

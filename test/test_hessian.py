@@ -21,8 +21,13 @@ from qiskit_patchqnn.losses import log_softmax
 def _small_model(bias=False, aggregation="mean"):
     # four 2x2 patches on 3x3 images, 2 qubits, 2 classes: 20 weights per patch
     return PatchQNN(
-        PatchLayout.grid((3, 3), (2, 2), 4), 1, num_qubits=2, num_classes=2, scale=5.0,
-        input_bias=bias, aggregation=aggregation,
+        PatchLayout.grid((3, 3), (2, 2), 4),
+        1,
+        num_qubits=2,
+        num_classes=2,
+        scale=5.0,
+        input_bias=bias,
+        aggregation=aggregation,
     )
 
 
@@ -40,8 +45,12 @@ def _fd_hessian(qnn, x, y, w, eps=1e-3):
     rows = []
     for i in range(p):
         for j in range(i, p):
-            rows += [w + eye[i] + eye[j], w + eye[i] - eye[j], w - eye[i] + eye[j],
-                     w - eye[i] - eye[j]]
+            rows += [
+                w + eye[i] + eye[j],
+                w + eye[i] - eye[j],
+                w - eye[i] + eye[j],
+                w - eye[i] - eye[j],
+            ]
     vals = _losses(qnn, x, y, np.array(rows)).reshape(-1, 4)
     h = np.zeros((p, p))
     h[np.triu_indices(p)] = (vals[:, 0] - vals[:, 1] - vals[:, 2] + vals[:, 3]) / (4 * eps**2)
@@ -68,8 +77,9 @@ def test_dense_hessian_equals_finite_differences(bias, data):
     # central differences with eps=1e-3 carry O(eps^2) truncation error
     assert np.abs(dense - fd).max() <= 1e-6 * np.abs(fd).max() + 2e-6
     np.testing.assert_allclose(dense, dense.T, atol=1e-13)
-    np.testing.assert_allclose(dense, h.to_dense("gauss_newton") + h.to_dense("residual"),
-                               atol=1e-12)
+    np.testing.assert_allclose(
+        dense, h.to_dense("gauss_newton") + h.to_dense("residual"), atol=1e-12
+    )
     assert h.num_evaluations == count_evaluations(qnn, len(x))
     d = qnn.weights_per_patch + (4 if bias else 0)  # the 2x2 inputs are shifted too
     assert h.num_evaluations == len(x) * 4 * (1 + 2 * d * d)
@@ -123,8 +133,9 @@ def test_spectral_tools_against_dense(data, monkeypatch):
     np.testing.assert_allclose(dense @ vecs, vecs * vals, atol=1e-8)
     v = np.random.default_rng(0).normal(size=(h.num_weights, 3))
     np.testing.assert_allclose(h.to_linear_operator() @ v, dense @ v, atol=1e-12)
-    np.testing.assert_allclose(h.matvec(v[:, 0], "residual"), h.to_dense("residual") @ v[:, 0],
-                               atol=1e-12)
+    np.testing.assert_allclose(
+        h.matvec(v[:, 0], "residual"), h.to_dense("residual") @ v[:, 0], atol=1e-12
+    )
     # traces: exact equals the dense trace; Hutchinson within 4 standard errors
     assert h.trace() == pytest.approx(np.trace(dense), abs=1e-10)
     est, err = h.trace(method="hutchinson", num_samples=400, seed=1)
@@ -171,7 +182,11 @@ def test_error_bars_by_repetition_on_a_shot_estimator(data):
     x, y = data
     exact = _small_model()
     noisy = PatchQNN(
-        exact.layout, 1, num_qubits=2, num_classes=2, scale=5.0,
+        exact.layout,
+        1,
+        num_qubits=2,
+        num_classes=2,
+        scale=5.0,
         estimator=BatchedEstimator(default_precision=0.01, seed=np.random.default_rng(11)),
     )
     w = exact.initial_weights(2)
@@ -210,9 +225,12 @@ def test_dask_client_matches_in_process(data):
     qnn = _small_model()
     w = qnn.initial_weights(8)
     local = loss_hessian(qnn, x, y, w, batch_size=2, progress=False)
-    with distributed.LocalCluster(
-        n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None
-    ) as cluster, distributed.Client(cluster) as client:
+    with (
+        distributed.LocalCluster(
+            n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None
+        ) as cluster,
+        distributed.Client(cluster) as client,
+    ):
         remote = loss_hessian(qnn, x, y, w, batch_size=2, client=client, progress=False)
     np.testing.assert_allclose(remote.to_dense(), local.to_dense(), atol=1e-12)
     assert remote.num_evaluations == local.num_evaluations

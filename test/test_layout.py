@@ -14,9 +14,7 @@ import pytest
 from qiskit_patchqnn import PatchLayout
 
 
-@pytest.mark.parametrize(
-    ("k", "expected"), [(4, [0, 6]), (9, [0, 3, 6]), (16, [0, 2, 4, 6])]
-)
+@pytest.mark.parametrize(("k", "expected"), [(4, [0, 6]), (9, [0, 3, 6]), (16, [0, 2, 4, 6])])
 def test_grid_offsets_match_paper(k, expected):
     layout = PatchLayout.grid((14, 14), (8, 8), k)
     rows = sorted({r for r, _ in layout.offsets})

@@ -34,8 +34,8 @@ def test_forward_equals_statevector_one_patch():
     logits = qnn.forward(x, w)
     pc = qnn.patch_circuit
     for n in range(2):
-        vals = {p: v * np.pi / 4 for p, v in zip(pc.input_params, x[n])}
-        vals.update(dict(zip(pc.weight_params, w)))
+        vals = {p: v * np.pi / 4 for p, v in zip(pc.input_params, x[n], strict=True)}
+        vals.update(dict(zip(pc.weight_params, w, strict=True)))
         sv = Statevector(pc.circuit.assign_parameters(vals))
         expected = [7.0 * sv.expectation_value(o).real for o in qnn.observables]
         np.testing.assert_allclose(logits[n], expected, atol=1e-10)
@@ -64,7 +64,10 @@ def test_patch_features_reach_their_circuit(tiny_qnn):
 @pytest.mark.parametrize("bias", [False, True])
 def test_gradients_match_finite_differences(bias, tiny_data):
     qnn = PatchQNN(
-        PatchLayout.grid((4, 4), (3, 3), 4), 1, num_classes=4, input_bias=bias,
+        PatchLayout.grid((4, 4), (3, 3), 4),
+        1,
+        num_classes=4,
+        input_bias=bias,
         input_gradients=True,
     )
     x, _ = tiny_data
@@ -143,8 +146,7 @@ def _custom_circuit(shared: bool):
 def test_custom_circuit_with_repeated_scaled_parameters():
     pc = _custom_circuit(shared=True)
     obs = [SparsePauliOp("IZ"), SparsePauliOp("XI")]
-    qnn = PatchQNN(PatchLayout.grid((3, 3), (2, 2), 4), circuit=pc, observables=obs,
-                   num_classes=2)
+    qnn = PatchQNN(PatchLayout.grid((3, 3), (2, 2), 4), circuit=pc, observables=obs, num_classes=2)
     assert not qnn.plan.is_identity
     rng = np.random.default_rng(2)
     x = rng.uniform(size=(3, 9))
@@ -164,8 +166,12 @@ def test_gate_without_shift_rule_is_named():
     qc.crx(t, 0, 1)
     pc = PatchCircuit(qc, tuple(x), (t,))
     with pytest.raises(ValueError, match="'theta'.*'crx'"):
-        PatchQNN(PatchLayout.grid((3, 3), (2, 2), 4), circuit=pc,
-                 observables=[SparsePauliOp("IZ"), SparsePauliOp("ZI")], num_classes=2)
+        PatchQNN(
+            PatchLayout.grid((3, 3), (2, 2), 4),
+            circuit=pc,
+            observables=[SparsePauliOp("IZ"), SparsePauliOp("ZI")],
+            num_classes=2,
+        )
 
 
 def test_patch_qnns_are_estimator_qnns(tiny_qnn):

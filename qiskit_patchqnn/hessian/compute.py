@@ -240,7 +240,7 @@ def _local_params(qnn: PatchQNN, sel: np.ndarray) -> tuple[np.ndarray, np.ndarra
     local = np.unique(occ)
     pos = {int(p): i for i, p in enumerate(local)}
     chain = np.zeros((len(sel), len(local)))
-    for i, (p, a) in enumerate(zip(occ, qnn.plan.occ_scale[sel])):
+    for i, (p, a) in enumerate(zip(occ, qnn.plan.occ_scale[sel], strict=True)):
         chain[i, pos[int(p)]] += a
     return local, chain
 

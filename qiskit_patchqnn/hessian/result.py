@@ -227,7 +227,7 @@ class LossHessian:
     def eigenvectors(
         self, k: int = 1, which: str = "LA", part: str = "full"
     ) -> tuple[np.ndarray, np.ndarray]:
-        """Extreme eigenpairs: ``(values (k,), vectors (P, k))``, ordered as in :meth:`eigenvalues`."""
+        """Extreme eigenpairs ``(values (k,), vectors (P, k))``, ordered as :meth:`eigenvalues`."""
         if which not in ("LA", "SA", "LM"):
             raise ValueError(f"which must be 'LA', 'SA' or 'LM', got {which!r}")
         p = self.num_weights
