@@ -101,7 +101,7 @@ def main() -> None:
     assert hess.num_evaluations == n_bind
 
     # the same bindings through our estimator alone, and a slice through Aer
-    obs = np.array(qnn.observables, dtype=object).reshape(-1, 1)
+    obs = [[o] for o in qnn.observables]
     circ = qnn.evaluation_circuit
     t_raw_ours = 0.0
     aer = AerEstimator(options=AER_OPTIONS)

@@ -76,6 +76,11 @@ class PatchQNN(NeuralNetwork):
         confirm: hook called with the cost estimate before any submission (see
             :func:`qiskit_patchqnn.execution.execute`); default: print the estimate on
             hardware.
+        gradient: how :meth:`vjp` (the trainer's loss gradient) differentiates: ``"adjoint"``
+            (exact simulation only: one forward and one backward sweep per sample and patch),
+            ``"parameter_shift"`` (any estimator, ``2 P_k`` shifted circuits), or ``"auto"``
+            (adjoint when the estimator is an exact :class:`BatchedEstimator` without a pass
+            manager). :meth:`backward` and Hessians always use parameter shifts.
 
     Example:
         >>> from qiskit_patchqnn import PatchLayout, PatchQNN
@@ -105,11 +110,16 @@ class PatchQNN(NeuralNetwork):
         max_bindings: int = 1 << 15,
         journal: JobJournal | str | os.PathLike | None = None,
         confirm: Callable[[CostEstimate], bool] | None = None,
+        gradient: str = "auto",
     ) -> None:
         if not isinstance(layout, PatchLayout):
             raise TypeError(f"layout must be a PatchLayout, got {type(layout).__name__}")
         if aggregation not in ("mean", "sum"):
             raise ValueError(f"aggregation must be 'mean' or 'sum', got {aggregation!r}")
+        if gradient not in ("auto", "adjoint", "parameter_shift"):
+            raise ValueError(
+                f"gradient must be 'auto', 'adjoint' or 'parameter_shift', got {gradient!r}"
+            )
         if not np.isfinite(scale) or scale == 0:
             raise ValueError(f"scale must be a finite non-zero number, got {scale!r}")
         if precision is not None and precision < 0:
@@ -146,6 +156,7 @@ class PatchQNN(NeuralNetwork):
             journal = JobJournal(journal)
         self.journal = journal
         self.confirm = confirm
+        self.gradient = gradient
 
         self.backend_spec: str | None = None
         if isinstance(estimator, str) or estimator is None:
@@ -491,6 +502,78 @@ class PatchQNN(NeuralNetwork):
         """
         x = self.check_inputs(input_data)
         return self._forward_backward(x, self.check_weights(weights))
+
+    @property
+    def uses_adjoint(self) -> bool:
+        """Whether :meth:`vjp` uses the adjoint method (see ``gradient``)."""
+        from .estimator import BatchedEstimator
+
+        exact = (
+            isinstance(self.estimator, BatchedEstimator)
+            and self.estimator.default_precision == 0
+            and not self.precision
+            and self.pass_manager is None
+        )
+        if self.gradient == "adjoint" and not exact:
+            raise ValueError(
+                "gradient='adjoint' needs an exact BatchedEstimator without a pass manager"
+            )
+        return exact and self.gradient != "parameter_shift"
+
+    def vjp(
+        self, input_data: np.ndarray, weights: np.ndarray, cotangent: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray | None]:
+        r"""Vector-Jacobian product :math:`\sum_{n,c} u_{nc}\, \partial z_{nc} / \partial w`.
+
+        This is what a loss gradient needs (``u = dL/dz``). With the adjoint method it costs a
+        few circuit evaluations per sample and patch instead of ``2 P_k``; the numbers equal
+        the parameter-shift ones to rounding.
+
+        Args:
+            input_data: images ``(N, H*W)``.
+            weights: the weights.
+            cotangent: ``(N, C)``.
+
+        Returns:
+            ``(weight_vjp (num_weights,), input_vjp (N, H*W) or None)``; the input part only
+            when ``input_gradients`` is on.
+        """
+        x = self.check_inputs(input_data)
+        w = self.check_weights(weights)
+        u = np.asarray(cotangent, dtype=float)
+        if u.shape != (len(x), self.num_classes):
+            raise ValueError(
+                f"cotangent must have shape {(len(x), self.num_classes)}, got {u.shape}"
+            )
+        if not self.uses_adjoint:
+            _, igrad, wgrad = self._forward_backward(x, w)
+            return np.einsum("nc,ncw->w", u, wgrad), (
+                None if igrad is None else np.einsum("nc,nci->ni", u, igrad)
+            )
+        n, k = len(x), self.num_patches
+        base = self.patch_angles(x, w)  # (N, K, F + P)
+        cols = self.plan.bind(base).reshape(n * k, -1)
+        cot = np.repeat(self.coefficient * u, k, axis=0)  # rows ordered (n, k)
+        gcols = self.estimator.vjp(  # type: ignore[attr-defined]
+            self.plan.circuit, self.observables, cols, cot
+        )
+        local = np.zeros((n * k, len(self.plan.params)))
+        np.add.at(
+            local.T, self.plan.occ_param, (gcols[:, self.plan.occ_column] * self.plan.occ_scale).T
+        )
+        local = local.reshape(n, k, -1)
+        f = self.patch_circuit.num_inputs
+        wgrad = np.zeros(self.num_weights)
+        p = self.weights_per_patch
+        wgrad[: k * p] = local[:, :, f:].sum(axis=0).reshape(-1)
+        if self.input_bias:
+            np.add.at(wgrad, k * p + self._pixels.ravel(), local[:, :, :f].sum(axis=0).ravel())
+        igrad = None
+        if self.input_gradients:
+            igrad = np.zeros((n, self.num_inputs))
+            for kk in range(k):
+                np.add.at(igrad.T, self._pixels[kk], self.input_scale * local[:, kk, :f].T)
+        return wgrad, igrad
 
     def _forward_backward(self, input_data, weights):
         center, jac, sel = self.patch_jacobian(

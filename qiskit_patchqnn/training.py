@@ -274,10 +274,11 @@ def train(
     progress: bool = True,
     info: dict | None = None,
 ) -> TrainResult:
-    """Train with mini-batch Adam on exact parameter-shift gradients.
+    """Train with mini-batch Adam on exact gradients.
 
-    Each optimizer step is one estimator job: the batch's samples, patches and ``±pi/2``
-    shifted points go into one parameter array.
+    On the exact default estimator the loss gradient is a vector-Jacobian product by the
+    adjoint method (:meth:`PatchQNN.vjp`); on any other estimator each optimizer step is one
+    estimator job holding the batch's samples, patches and ``±pi/2`` shifted points.
 
     Args:
         qnn: the model.
@@ -364,13 +365,21 @@ def train(
 def _loss_gradient(
     qnn: PatchQNN, x: np.ndarray, y: np.ndarray, w: np.ndarray
 ) -> tuple[float, np.ndarray]:
-    """Mean cross-entropy and its weight gradient from one forward+backward job."""
-    logits, _, wgrad = qnn.forward_backward(x, w)
-    p = softmax(logits)
-    r = p.copy()
-    r[np.arange(len(y)), y] -= 1.0
+    """Mean cross-entropy and its exact weight gradient (adjoint or parameter shift)."""
+    if qnn.uses_adjoint:
+        logits = qnn.forward(x, w)
+        p = softmax(logits)
+        r = p.copy()
+        r[np.arange(len(y)), y] -= 1.0
+        grad, _ = qnn.vjp(x, w, r / len(y))
+    else:  # one job: outputs and shifted points together
+        logits, _, wgrad = qnn.forward_backward(x, w)
+        p = softmax(logits)
+        r = p.copy()
+        r[np.arange(len(y)), y] -= 1.0
+        grad = np.einsum("nc,ncw->w", r, wgrad) / len(y)
     loss = float(-np.log(np.maximum(p[np.arange(len(y)), y], 1e-300)).mean())
-    return loss, np.einsum("nc,ncw->w", r, wgrad) / len(y)
+    return loss, grad
 
 
 def _labels(labels: object, n: int, num_classes: int, name: str) -> np.ndarray:
