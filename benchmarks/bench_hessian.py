@@ -18,7 +18,8 @@ Printed, all measured in this one run:
 * ``loss_hessian`` / our own ``BatchedEstimator`` on the same bindings (our overhead);
 * naive route / ``loss_hessian`` (target >= 20x): the route a Qiskit ML user can write today,
   central finite differences of each patch's ``EstimatorQNN.backward`` (Aer, default gradient)
-  over every weight; timed on a few weights and extrapolated (said in the output);
+  over every weight; timed on a few weights and samples and extrapolated linearly (said in
+  the output; its cost is linear in both);
 * peak resident memory for N and 4N samples (each in a fresh subprocess): it must stay flat
   because samples are streamed and per-sample Hessians are never stored.
 
@@ -81,6 +82,7 @@ def main() -> None:
     parser.add_argument("--samples", type=int, default=16)
     parser.add_argument("--aer-bindings", type=int, default=20000)
     parser.add_argument("--naive-weights", type=int, default=2)
+    parser.add_argument("--naive-samples", type=int, default=2)
     parser.add_argument("--memory-probe", type=int, default=None, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.memory_probe is not None:
@@ -129,14 +131,15 @@ def main() -> None:
     patches = qnn.layout.extract(x) * qnn.input_scale
     p = qnn.weights_per_patch
     eps = 1e-4
+    ns = min(args.naive_samples, len(x))
     start = time.perf_counter()
     for i in range(args.naive_weights):
         e = np.zeros(p)
         e[i] = eps
-        plain.backward(patches[:, 0], w[:p] + e)
-        plain.backward(patches[:, 0], w[:p] - e)
+        plain.backward(patches[:ns, 0], w[:p] + e)
+        plain.backward(patches[:ns, 0], w[:p] - e)
     t_naive_part = time.perf_counter() - start
-    t_naive = t_naive_part / args.naive_weights * qnn.num_weights
+    t_naive = t_naive_part / (args.naive_weights * ns) * qnn.num_weights * len(x)
 
     mem = []
     for n in (args.samples, 4 * args.samples):

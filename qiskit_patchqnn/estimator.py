@@ -635,7 +635,7 @@ class BatchedEstimator(BaseEstimatorV2):
             for lo in range(0, len(values), self._chunk_size):
                 hi = min(lo + self._chunk_size, len(values))
                 weights = np.ascontiguousarray(cot[lo:hi, term_obs] * obs.coeff)
-                out[lo:hi] = adjoint_vjp(
+                out[lo:hi] = adjoint_vjp(  # type: ignore[call-arg]
                     *prog.kernel_args(),
                     values[lo:hi],
                     obs.xmask,

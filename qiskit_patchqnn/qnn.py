@@ -557,11 +557,11 @@ class PatchQNN(NeuralNetwork):
         gcols = self.estimator.vjp(  # type: ignore[attr-defined]
             self.plan.circuit, self.observables, cols, cot
         )
-        local = np.zeros((n * k, len(self.plan.params)))
+        flat = np.zeros((n * k, len(self.plan.params)))
         np.add.at(
-            local.T, self.plan.occ_param, (gcols[:, self.plan.occ_column] * self.plan.occ_scale).T
+            flat.T, self.plan.occ_param, (gcols[:, self.plan.occ_column] * self.plan.occ_scale).T
         )
-        local = local.reshape(n, k, -1)
+        local = flat.reshape(n, k, -1)
         f = self.patch_circuit.num_inputs
         wgrad = np.zeros(self.num_weights)
         p = self.weights_per_patch
