@@ -160,7 +160,7 @@ def main() -> None:
     print(f"same bindings, raw Aer (extrapolated from {aer_rows:,} bindings): {t_aer_full:9.2f} s")
     print(
         f"naive FD of EstimatorQNN.backward (extrapolated from {args.naive_weights} of "
-        f"{qnn.num_weights} weights): {t_naive:9.1f} s"
+        f"{qnn.num_weights} weights and {ns} of {len(x)} samples): {t_naive:9.1f} s"
     )
     print(f"loss_hessian / raw Aer same bindings: {t_ours / t_aer_full:.3f} (target <= 1.5)")
     print(f"loss_hessian / BatchedEstimator alone (our overhead): {t_ours / t_raw_ours:.3f}")
