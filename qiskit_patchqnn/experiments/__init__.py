@@ -1,0 +1,68 @@
+# This code is part of qiskit-patchqnn.
+#
+# (C) Copyright the qiskit-patchqnn developers, 2026.
+#
+# This code is licensed under the Apache License, Version 2.0. You may obtain a copy of this
+# license in the LICENSE file in the root directory of this source tree or at
+# http://www.apache.org/licenses/LICENSE-2.0.
+
+"""Experiments at scale: sweep configs, a resumable run store, sweeps on Dask, reports.
+
+A sweep is the grid ``num_patches × depths × seeds`` described by a TOML config (or a built-in
+preset); each cell is one run (train, Hessian at the best checkpoint, optional landscape) and
+lands atomically in ``DIR/runs/<name>/``. ``summary.csv`` holds one row per finished run and
+:func:`write_report` puts the numbers beside the paper's.
+
+Example:
+    >>> from qiskit_patchqnn.experiments import load_preset
+    >>> [r.name for r in load_preset("quick").runs()][:2]
+    ['p4-d1-s0', 'p4-d1-s1']
+"""
+
+from .config import (
+    BackendSpec,
+    ConfigError,
+    DatasetSpec,
+    HessianSpec,
+    LandscapeSpec,
+    LayoutSpec,
+    ModelSpec,
+    RunSpec,
+    SweepConfig,
+    TrainingSpec,
+    load_config,
+    load_preset,
+    parse_config,
+    preset_names,
+)
+from .report import write_report
+from .runner import SUMMARY_COLUMNS, RunOutput, build_model, execute_run, load_sweep_data
+from .store import SweepStore, read_summary
+from .sweep import SweepOutcome, run_sweep
+
+__all__ = [
+    "BackendSpec",
+    "ConfigError",
+    "DatasetSpec",
+    "HessianSpec",
+    "LandscapeSpec",
+    "LayoutSpec",
+    "ModelSpec",
+    "RunOutput",
+    "RunSpec",
+    "SUMMARY_COLUMNS",
+    "SweepConfig",
+    "SweepOutcome",
+    "SweepStore",
+    "TrainingSpec",
+    "build_model",
+    "execute_run",
+    "load_config",
+    "load_preset",
+    "load_sweep_data",
+    "parse_config",
+    "preset_names",
+    "read_summary",
+    "run_sweep",
+    "write_report",
+]
