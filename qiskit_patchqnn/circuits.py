@@ -101,8 +101,10 @@ def patch_circuit(num_qubits: int = 8, num_features: int = 64, depth: int = 1) -
         if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < low:
             raise ValueError(f"{name} must be an integer >= {low}, got {value!r}")
     n = int(num_qubits)
-    x = ParameterVector("x", num_features)
-    w = ParameterVector("w", num_patch_weights(n, num_features, depth))
+    # "input" sorts before "weight", so circuit.parameters lists inputs then weights: the same
+    # order as PatchQNN's local parameter vectors (binding needs no column permutation).
+    x = ParameterVector("input", num_features)
+    w = ParameterVector("weight", num_patch_weights(n, num_features, depth))
     qc = QuantumCircuit(n, name=f"patch_q{n}_f{num_features}_d{depth}")
     counter = iter(range(len(w)))
 

@@ -476,7 +476,9 @@ def execute(
         if parameters is None and arr.size == 0:
             width = circuit.num_parameters
         order = _column_order(circuit, parameters, width)
-        arr = arr.reshape(-1, width)[:, order]
+        arr = arr.reshape(-1, width)
+        if not np.array_equal(order, np.arange(width)):
+            arr = arr[:, order]
         for start in range(0, len(arr), max_bindings):
             pubs.append((circuit, obs, arr[start : start + max_bindings]))
             owners.append(k)

@@ -39,6 +39,7 @@ own gate angle :math:`\phi_o = a_o \theta + b_o`, and
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 import scipy.sparse as sp
@@ -182,9 +183,27 @@ class ShiftPlan:
             and len(np.unique(self.occ_param)) == len(self.occ_param)
         )
 
+    @cached_property
+    def _trivial(self) -> bool:
+        n = self.circuit.num_parameters
+        return (
+            len(self.passthrough) == 0
+            and len(self.occ_param) == n
+            and np.array_equal(self.occ_column, np.arange(n))
+            and np.array_equal(self.occ_param, np.arange(n))
+            and bool(np.all(self.occ_scale == 1.0))
+            and bool(np.all(self.occ_offset == 0.0))
+        )
+
     def bind(self, values: np.ndarray) -> np.ndarray:
-        """Map parameter values ``(..., len(params))`` to evaluation-circuit columns."""
+        """Map parameter values ``(..., len(params))`` to evaluation-circuit columns.
+
+        When every parameter is its own unscaled gate angle, in circuit order, this returns
+        ``values`` itself (no copy).
+        """
         values = np.asarray(values, dtype=float)
+        if self._trivial:
+            return values
         out = np.empty((*values.shape[:-1], self.circuit.num_parameters))
         if len(self.passthrough):
             out[..., self.passthrough[:, 1]] = values[..., self.passthrough[:, 0]]
