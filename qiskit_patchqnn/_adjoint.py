@@ -24,7 +24,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit, prange
 
-from ._kernels import _evolve
+from ._kernels import _evolve, apply_mat4
 
 _FUSED, _DIAG, _CX, _SWAP, _MAT4 = 0, 1, 2, 3, 4
 
@@ -113,22 +113,6 @@ def _apply_pauli_add(out, state, w, xmask, zmask, ny):  # pragma: no cover - com
             p ^= 1
         sign = -1.0 if p else 1.0
         out[i ^ xmask] += w * ph * sign * state[i]
-
-
-@njit(cache=True)
-def _mat4_dagger(vec, m, b0, b1):  # pragma: no cover - compiled
-    # vec <- M^dagger vec on the two qubits with bit masks b0 (low) and b1 (high)
-    h = np.conj(m.T)
-    for i in range(vec.shape[0]):
-        if not (i & b0) and not (i & b1):
-            i1 = i | b0
-            i2 = i | b1
-            i3 = i | b0 | b1
-            v0, v1, v2, v3 = vec[i], vec[i1], vec[i2], vec[i3]
-            vec[i] = h[0, 0] * v0 + h[0, 1] * v1 + h[0, 2] * v2 + h[0, 3] * v3
-            vec[i1] = h[1, 0] * v0 + h[1, 1] * v1 + h[1, 2] * v2 + h[1, 3] * v3
-            vec[i2] = h[2, 0] * v0 + h[2, 1] * v1 + h[2, 2] * v2 + h[2, 3] * v3
-            vec[i3] = h[3, 0] * v0 + h[3, 1] * v1 + h[3, 2] * v2 + h[3, 3] * v3
 
 
 @njit(parallel=True, cache=True)
@@ -223,6 +207,7 @@ def adjoint_vjp(
                             phi[i], phi[j] = phi[j], phi[i]
                             lam[i], lam[j] = lam[j], lam[i]
                 else:
-                    _mat4_dagger(phi, mats4[op_c[o]], 1 << op_a[o], 1 << op_b[o])
-                    _mat4_dagger(lam, mats4[op_c[o]], 1 << op_a[o], 1 << op_b[o])
+                    h = np.ascontiguousarray(np.conj(mats4[op_c[o]].T))
+                    apply_mat4(phi, h, 1 << op_a[o], 1 << op_b[o])
+                    apply_mat4(lam, h, 1 << op_a[o], 1 << op_b[o])
     return out

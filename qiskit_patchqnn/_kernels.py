@@ -19,6 +19,21 @@ from numba import njit, prange
 _FUSED, _DIAG, _CX, _SWAP, _MAT4 = 0, 1, 2, 3, 4
 
 
+@njit(cache=True)
+def apply_mat4(state, m, b0, b1):  # pragma: no cover - compiled
+    """``state <- M state`` for a 4x4 ``M`` on the qubits with bit masks ``b0`` (low), ``b1``."""
+    for i in range(state.shape[0]):
+        if not (i & b0) and not (i & b1):
+            i1 = i | b0
+            i2 = i | b1
+            i3 = i | b0 | b1
+            v0, v1, v2, v3 = state[i], state[i1], state[i2], state[i3]
+            state[i] = m[0, 0] * v0 + m[0, 1] * v1 + m[0, 2] * v2 + m[0, 3] * v3
+            state[i1] = m[1, 0] * v0 + m[1, 1] * v1 + m[1, 2] * v2 + m[1, 3] * v3
+            state[i2] = m[2, 0] * v0 + m[2, 1] * v1 + m[2, 2] * v2 + m[2, 3] * v3
+            state[i3] = m[3, 0] * v0 + m[3, 1] * v1 + m[3, 2] * v2 + m[3, 3] * v3
+
+
 @njit(cache=True, fastmath=False)
 def _evolve(
     state,
@@ -115,19 +130,7 @@ def _evolve(
                     state[i] = state[j]
                     state[j] = tmp
         else:
-            m = mats4[op_c[o]]
-            b0 = 1 << op_a[o]
-            b1 = 1 << op_b[o]
-            for i in range(dim):
-                if not (i & b0) and not (i & b1):
-                    i1 = i | b0
-                    i2 = i | b1
-                    i3 = i | b0 | b1
-                    v0, v1, v2, v3 = state[i], state[i1], state[i2], state[i3]
-                    state[i] = m[0, 0] * v0 + m[0, 1] * v1 + m[0, 2] * v2 + m[0, 3] * v3
-                    state[i1] = m[1, 0] * v0 + m[1, 1] * v1 + m[1, 2] * v2 + m[1, 3] * v3
-                    state[i2] = m[2, 0] * v0 + m[2, 1] * v1 + m[2, 2] * v2 + m[2, 3] * v3
-                    state[i3] = m[3, 0] * v0 + m[3, 1] * v1 + m[3, 2] * v2 + m[3, 3] * v3
+            apply_mat4(state, mats4[op_c[o]], 1 << op_a[o], 1 << op_b[o])
 
 
 @njit(cache=True)
