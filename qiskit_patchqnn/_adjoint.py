@@ -24,42 +24,9 @@ from __future__ import annotations
 import numpy as np
 from numba import njit, prange
 
-from ._kernels import _evolve, apply_mat4
+from ._kernels import _evolve, apply_1q, apply_mat4, element_matrix
 
 _FUSED, _DIAG, _CX, _SWAP, _MAT4 = 0, 1, 2, 3, 4
-
-
-@njit(cache=True)
-def _element(k, ang, fixed, idx):  # pragma: no cover - compiled
-    if k == 0:
-        f = fixed[idx]
-        return f[0, 0], f[0, 1], f[1, 0], f[1, 1]
-    if k == 4:
-        return 1.0 + 0.0j, 0.0j, 0.0j, np.cos(ang) + 1j * np.sin(ang)
-    c = np.cos(0.5 * ang)
-    s = np.sin(0.5 * ang)
-    if k == 1:
-        return c + 0.0j, -1j * s, -1j * s, c + 0.0j
-    if k == 2:
-        return c + 0.0j, -s + 0.0j, s + 0.0j, c + 0.0j
-    return c - 1j * s, 0.0j, 0.0j, c + 1j * s
-
-
-@njit(cache=True)
-def _apply_dagger(state, q, g00, g01, g10, g11):  # pragma: no cover - compiled
-    # state <- G^dagger state on qubit q
-    h00 = np.conj(g00)
-    h01 = np.conj(g10)
-    h10 = np.conj(g01)
-    h11 = np.conj(g11)
-    dim = state.shape[0]
-    stride = 1 << q
-    for base in range(0, dim, 2 * stride):
-        for i in range(base, base + stride):
-            a = state[i]
-            b = state[i + stride]
-            state[i] = h00 * a + h01 * b
-            state[i + stride] = h10 * a + h11 * b
 
 
 @njit(cache=True)
@@ -182,9 +149,12 @@ def adjoint_vjp(
                         if el_param[e] >= 0:
                             ang += el_scale[e] * theta[el_param[e]]
                             out[b, el_param[e]] += el_scale[e] * _generator_overlap(lam, phi, q, k)
-                        g00, g01, g10, g11 = _element(k, ang, fixed, el_fixed[e])
-                        _apply_dagger(phi, q, g00, g01, g10, g11)
-                        _apply_dagger(lam, q, g00, g01, g10, g11)
+                        g00, g01, g10, g11 = element_matrix(k, ang, fixed, el_fixed[e])
+                        # undo the element: apply its adjoint to both vectors
+                        h00, h01 = np.conj(g00), np.conj(g10)
+                        h10, h11 = np.conj(g01), np.conj(g11)
+                        apply_1q(phi, q, h00, h01, h10, h11)
+                        apply_1q(lam, q, h00, h01, h10, h11)
                 elif kind == _DIAG:
                     d = diags[op_a[o]]
                     for i in range(dim):

@@ -20,6 +20,36 @@ _FUSED, _DIAG, _CX, _SWAP, _MAT4 = 0, 1, 2, 3, 4
 
 
 @njit(cache=True)
+def element_matrix(k, ang, fixed, idx):  # pragma: no cover - compiled
+    """Entries ``(g00, g01, g10, g11)`` of element kind ``k`` (0 fixed, 1 rx, 2 ry, 3 rz, 4 p)."""
+    if k == 0:
+        f = fixed[idx]
+        return f[0, 0], f[0, 1], f[1, 0], f[1, 1]
+    if k == 4:
+        return 1.0 + 0.0j, 0.0j, 0.0j, np.cos(ang) + 1j * np.sin(ang)
+    c = np.cos(0.5 * ang)
+    s = np.sin(0.5 * ang)
+    if k == 1:
+        return c + 0.0j, -1j * s, -1j * s, c + 0.0j
+    if k == 2:
+        return c + 0.0j, -s + 0.0j, s + 0.0j, c + 0.0j
+    return c - 1j * s, 0.0j, 0.0j, c + 1j * s
+
+
+@njit(cache=True)
+def apply_1q(state, q, m00, m01, m10, m11):  # pragma: no cover - compiled
+    """``state <- M state`` for the 2x2 ``M = [[m00, m01], [m10, m11]]`` on qubit ``q``."""
+    dim = state.shape[0]
+    stride = 1 << q
+    for base in range(0, dim, 2 * stride):
+        for i in range(base, base + stride):
+            a = state[i]
+            b = state[i + stride]
+            state[i] = m00 * a + m01 * b
+            state[i + stride] = m10 * a + m11 * b
+
+
+@njit(cache=True)
 def apply_mat4(state, m, b0, b1):  # pragma: no cover - compiled
     """``state <- M state`` for a 4x4 ``M`` on the qubits with bit masks ``b0`` (low), ``b1``."""
     for i in range(state.shape[0]):
@@ -64,49 +94,16 @@ def _evolve(
             m10 = 0.0 + 0.0j
             m11 = 1.0 + 0.0j
             for e in range(op_b[o], op_c[o]):
-                k = el_kind[e]
-                if k == 0:
-                    f = fixed[el_fixed[e]]
-                    g00, g01, g10, g11 = f[0, 0], f[0, 1], f[1, 0], f[1, 1]
-                else:
-                    ang = el_shift[e]
-                    if el_param[e] >= 0:
-                        ang += el_scale[e] * theta[el_param[e]]
-                    if k == 4:
-                        g00 = 1.0 + 0.0j
-                        g01 = 0.0j
-                        g10 = 0.0j
-                        g11 = np.cos(ang) + 1j * np.sin(ang)
-                    else:
-                        c = np.cos(0.5 * ang)
-                        s = np.sin(0.5 * ang)
-                        if k == 1:
-                            g00 = c + 0.0j
-                            g01 = -1j * s
-                            g10 = -1j * s
-                            g11 = c + 0.0j
-                        elif k == 2:
-                            g00 = c + 0.0j
-                            g01 = -s + 0.0j
-                            g10 = s + 0.0j
-                            g11 = c + 0.0j
-                        else:
-                            g00 = c - 1j * s
-                            g01 = 0.0j
-                            g10 = 0.0j
-                            g11 = c + 1j * s
+                ang = el_shift[e]
+                if el_param[e] >= 0:
+                    ang += el_scale[e] * theta[el_param[e]]
+                g00, g01, g10, g11 = element_matrix(el_kind[e], ang, fixed, el_fixed[e])
                 n00 = g00 * m00 + g01 * m10
                 n01 = g00 * m01 + g01 * m11
                 n10 = g10 * m00 + g11 * m10
                 n11 = g10 * m01 + g11 * m11
                 m00, m01, m10, m11 = n00, n01, n10, n11
-            stride = 1 << q
-            for base in range(0, dim, 2 * stride):
-                for i in range(base, base + stride):
-                    a = state[i]
-                    b = state[i + stride]
-                    state[i] = m00 * a + m01 * b
-                    state[i + stride] = m10 * a + m11 * b
+            apply_1q(state, q, m00, m01, m10, m11)
         elif kind == _DIAG:
             d = diags[op_a[o]]
             for i in range(dim):
