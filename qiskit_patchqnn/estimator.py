@@ -550,9 +550,16 @@ class BatchedEstimator(BaseEstimatorV2):
         if precision is None:
             precision = self._default_precision
         coerced = [EstimatorPub.coerce(pub, precision) for pub in pubs]
+        # compile (or look up) once per distinct circuit, in the caller's thread so that an
+        # unsupported circuit fails at once; the job reuses these programs
+        by_circuit: dict[int, _Program] = {}
+        programs = []
         for pub in coerced:
-            self.program(pub.circuit)  # fail early, in the caller's thread
-        job = PrimitiveJob(self._run, coerced)
+            key = id(pub.circuit)
+            if key not in by_circuit:
+                by_circuit[key] = self.program(pub.circuit)
+            programs.append(by_circuit[key])
+        job = PrimitiveJob(self._run, coerced, programs)
         job._submit()
         return job
 
@@ -646,13 +653,19 @@ class BatchedEstimator(BaseEstimatorV2):
                 )
         return out
 
-    def _run(self, pubs: list[EstimatorPub]) -> PrimitiveResult[PubResult]:
+    def _run(
+        self, pubs: list[EstimatorPub], programs: list[_Program] | None = None
+    ) -> PrimitiveResult[PubResult]:
         rng = np.random.default_rng(self._seed)
-        return PrimitiveResult([self._run_pub(pub, rng) for pub in pubs], metadata={"version": 2})
+        if programs is None:
+            programs = [self.program(pub.circuit) for pub in pubs]
+        return PrimitiveResult(
+            [self._run_pub(pub, rng, prog) for pub, prog in zip(pubs, programs, strict=True)],
+            metadata={"version": 2},
+        )
 
-    def _run_pub(self, pub: EstimatorPub, rng: np.random.Generator) -> PubResult:
+    def _run_pub(self, pub: EstimatorPub, rng: np.random.Generator, prog: _Program) -> PubResult:
         circuit = pub.circuit
-        prog = self.program(circuit)
         payload = (prog, _compile_observables(pub.observables, circuit.num_qubits))
         pshape = tuple(pub.parameter_values.shape)
         nb = math.prod(pshape)
