@@ -23,6 +23,7 @@ import threading
 import weakref
 from collections import deque
 from collections.abc import Iterable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
@@ -77,6 +78,19 @@ SUPPORTED_GATES = frozenset(
 _OP_FUSED, _OP_DIAG, _OP_CX, _OP_SWAP, _OP_MAT4 = 0, 1, 2, 3, 4
 # Numba's workqueue threading layer aborts on concurrent parallel launches; serialise ours.
 _KERNEL_LOCK = threading.Lock()
+# One long-lived worker thread runs every BatchedEstimator job. Qiskit's PrimitiveJob starts a
+# fresh thread per job, and launching the parallel Numba kernel from a new thread costs a few
+# milliseconds each time; the kernels are serialised by _KERNEL_LOCK anyway.
+_EXECUTOR = ThreadPoolExecutor(max_workers=1, thread_name_prefix="patchqnn-estimator")
+
+
+class _BatchedJob(PrimitiveJob):
+    """A :class:`~qiskit.primitives.primitive_job.PrimitiveJob` run on the shared worker."""
+
+    def _submit(self) -> None:
+        if self._future is not None:  # type: ignore[has-type]
+            raise RuntimeError("Primitive job has been submitted already.")
+        self._future = _EXECUTOR.submit(self._function, *self._args, **self._kwargs)
 
 
 class UnsupportedCircuitError(ValueError):
@@ -559,7 +573,7 @@ class BatchedEstimator(BaseEstimatorV2):
             if key not in by_circuit:
                 by_circuit[key] = self.program(pub.circuit)
             programs.append(by_circuit[key])
-        job = PrimitiveJob(self._run, coerced, programs)
+        job = _BatchedJob(self._run, coerced, programs)
         job._submit()
         return job
 
