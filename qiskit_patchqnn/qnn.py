@@ -367,19 +367,40 @@ class PatchQNN(NeuralNetwork):
 
     # ------------------------------------------------------------------ binding
     def patch_angles(self, images: np.ndarray, weights: np.ndarray) -> np.ndarray:
-        """Parameter values of every (sample, patch): ``(N, K, F + P_k)``, inputs then weights.
+        """Parameter values of every (sample, patch), inputs then weights.
 
         Input angles are ``input_scale * pixel + bias``.
+
+        Args:
+            images: ``(N, H*W)``.
+            weights: one weight vector ``(P,)``, or ``G`` of them ``(G, P)``.
+
+        Returns:
+            ``(N, K, F + P_k)``, or ``(G, N, K, F + P_k)`` for several weight vectors.
         """
         x = self.check_inputs(images)
-        w = self.check_weights(weights)
+        w_all = np.asarray(weights, dtype=float)
+        if w_all.ndim == 2:
+            if w_all.shape[1] != self.num_weights:
+                raise ValueError(
+                    f"weights must have shape (G, {self.num_weights}), got {w_all.shape}"
+                )
+            if not np.all(np.isfinite(w_all)):
+                raise ValueError("weights contain NaN or infinite values")
+            many = w_all
+        else:
+            many = self.check_weights(w_all)[None, :]
+        g = len(many)
         k, p = self.num_patches, self.weights_per_patch
-        angles = x * self.input_scale
+        angles = (x * self.input_scale)[None, :, :]  # (1, N, H*W)
         if self.input_bias:
-            angles = angles + w[k * p :]
-        inputs = angles[:, self._pixels]  # (N, K, F)
-        theta = np.broadcast_to(w[: k * p].reshape(k, p), (len(x), k, p))
-        return np.concatenate([inputs, theta], axis=-1)
+            angles = angles + many[:, None, k * p :]  # (G, N, H*W)
+        inputs = np.broadcast_to(
+            angles[:, :, self._pixels], (g, len(x), k, self.patch_circuit.num_inputs)
+        )
+        theta = np.broadcast_to(many[:, None, : k * p].reshape(g, 1, k, p), (g, len(x), k, p))
+        out = np.concatenate([inputs, theta], axis=-1)
+        return out if w_all.ndim == 2 else out[0]
 
     def global_index(self) -> np.ndarray:
         """For each patch and local parameter (inputs, then weights), its weight index.

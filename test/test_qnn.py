@@ -191,3 +191,14 @@ def test_config_round_trip(tiny_qnn):
     np.testing.assert_allclose(again.forward(x, w), tiny_qnn.forward(x, w), atol=1e-12)
     with pytest.raises(ValueError, match="missing key 'depth'"):
         PatchQNN.from_config({k: v for k, v in tiny_qnn.to_config().items() if k != "depth"})
+
+
+def test_patch_angles_for_many_weight_vectors_equal_one_by_one():
+    qnn = PatchQNN(PatchLayout.grid((4, 4), (3, 3), 4), 1, num_classes=4, input_bias=True)
+    rng = np.random.default_rng(4)
+    x = rng.uniform(size=(3, 16))
+    many = rng.uniform(0, np.pi, (5, qnn.num_weights))
+    stacked = np.stack([qnn.patch_angles(x, w) for w in many])
+    np.testing.assert_array_equal(qnn.patch_angles(x, many), stacked)
+    with pytest.raises(ValueError, match=r"shape \(G, 136\)"):
+        qnn.patch_angles(x, many[:, :-1])

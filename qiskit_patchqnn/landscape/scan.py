@@ -107,7 +107,7 @@ def evaluate_points(
     with tqdm(total=g, desc=desc, unit="pt", disable=not progress, leave=False) as bar:
         for lo in range(0, g, chunk_points):
             hi = min(lo + chunk_points, g)
-            angles = np.stack([qnn.patch_angles(x, w) for w in pts[lo:hi]])  # (g, N, K, F+P)
+            angles = qnn.patch_angles(x, pts[lo:hi])  # (g, N, K, F+P)
             outputs = qnn.evaluate([angles])[0]  # (g, N, K, C)
             logits = qnn.logits_from_outputs(outputs)  # (g, N, C)
             losses[lo:hi] = -log_softmax(logits)[:, rows, labels].mean(axis=1)
