@@ -65,9 +65,12 @@ def apply_mat4(state, m, b0, b1):  # pragma: no cover - compiled
 
 
 @njit(cache=True, fastmath=False)
-def _evolve(
+def _evolve_range(
     state,
     theta,
+    begin,
+    need,
+    snaps,
     op_kind,
     op_a,
     op_b,
@@ -82,10 +85,15 @@ def _evolve(
     mats4,
 ):  # pragma: no cover - compiled
     dim = state.shape[0]
-    for i in range(dim):
-        state[i] = 0.0
-    state[0] = 1.0
-    for o in range(op_kind.shape[0]):
+    if begin == 0:
+        for i in range(dim):
+            state[i] = 0.0
+        state[0] = 1.0
+    else:
+        state[:] = snaps[begin]
+    for o in range(begin, op_kind.shape[0]):
+        if o > begin and o <= need:
+            snaps[o] = state
         kind = op_kind[o]
         if kind == _FUSED:
             q = op_a[o]
@@ -128,6 +136,57 @@ def _evolve(
                     state[j] = tmp
         else:
             apply_mat4(state, mats4[op_c[o]], 1 << op_a[o], 1 << op_b[o])
+
+
+@njit(cache=True)
+def _evolve(
+    state,
+    theta,
+    op_kind,
+    op_a,
+    op_b,
+    op_c,
+    el_kind,
+    el_param,
+    el_scale,
+    el_shift,
+    el_fixed,
+    fixed,
+    diags,
+    mats4,
+):  # pragma: no cover - compiled
+    """Evolve ``|0...0>`` through the whole program for one binding ``theta``."""
+    _evolve_range(
+        state,
+        theta,
+        0,
+        -1,
+        state.reshape((1, state.shape[0])),
+        op_kind,
+        op_a,
+        op_b,
+        op_c,
+        el_kind,
+        el_param,
+        el_scale,
+        el_shift,
+        el_fixed,
+        fixed,
+        diags,
+        mats4,
+    )
+
+
+@njit(cache=True)
+def _shared_prefix(a, b, op_kind, op_b, op_c, el_param):  # pragma: no cover - compiled
+    """First op whose angles differ between bindings ``a`` and ``b`` (``len(ops)`` if none)."""
+    for o in range(op_kind.shape[0]):
+        if op_kind[o] == 0:
+            for e in range(op_b[o], op_c[o]):
+                p = el_param[e]
+                if p >= 0 and a[p] != b[p]:
+                    return o
+    return op_kind.shape[0]
 
 
 @njit(cache=True)
@@ -186,6 +245,7 @@ def simulate_rows(
     term_ny,
     term_coeff,
     nchunk,
+    max_snapshot,
 ):  # pragma: no cover - compiled
     """Expectation values of ``R`` (binding, observable) rows, in ``nchunk`` parallel runs.
 
@@ -193,24 +253,46 @@ def simulate_rows(
     ``obs_ptr[o]:obs_ptr[o + 1]`` of ``term_coeff[m]`` times the Pauli term
     ``(term_x[m], term_z[m], term_ny[m])``, on the state of binding ``values[row_param[r]]``.
     A run re-evolves only when the binding changes from one row to the next, so rows grouped
-    by binding cost one simulation per binding. Every row is computed by the same sequence of
-    floating-point operations however the rows are split into calls or runs.
+    by binding cost one simulation per binding. Consecutive bindings that agree on the angles
+    of the first ops (parameter-shift points differ in one or two angles) resume from the
+    saved state before the first op where they differ, so only the rest is simulated again;
+    states are saved only up to where the next binding needs them, and only when
+    ``(ops + 1) * 2**n <= max_snapshot``. A resumed state is the very state a fresh run
+    computes (the same operations on the same angles), so results do not depend on how the
+    rows are split into calls or runs.
     """
     nr = row_param.shape[0]
     out = np.empty(nr)
     dim = 1 << num_qubits
+    nops = op_kind.shape[0]
     nchunk = max(1, min(nr, nchunk))
+    reuse = (nops + 1) * dim <= max_snapshot
     for ch in prange(nchunk):
         state = np.empty(dim, dtype=np.complex128)
+        snaps = np.empty((nops + 1 if reuse else 1, dim), dtype=np.complex128)
         lo = ch * nr // nchunk
         hi = (ch + 1) * nr // nchunk
         last = -1
+        begin = 0
         for r in range(lo, hi):
             b = row_param[r]
             if b != last:
-                _evolve(
+                # the next binding in this run shares the ops before `need` with this one
+                need = 0
+                if reuse:
+                    r2 = r + 1
+                    while r2 < hi and row_param[r2] == b:
+                        r2 += 1
+                    if r2 < hi:
+                        need = _shared_prefix(
+                            values[b], values[row_param[r2]], op_kind, op_b, op_c, el_param
+                        )
+                _evolve_range(
                     state,
                     values[b],
+                    begin,
+                    need,
+                    snaps,
                     op_kind,
                     op_a,
                     op_b,
@@ -224,6 +306,9 @@ def simulate_rows(
                     diags,
                     mats4,
                 )
+                if need == nops:
+                    snaps[nops] = state
+                begin = need
                 last = b
             o = row_obs[r]
             acc = 0.0

@@ -78,6 +78,9 @@ SUPPORTED_GATES = frozenset(
 _OP_FUSED, _OP_DIAG, _OP_CX, _OP_SWAP, _OP_MAT4 = 0, 1, 2, 3, 4
 # Numba's workqueue threading layer aborts on concurrent parallel launches; serialise ours.
 _KERNEL_LOCK = threading.Lock()
+# Largest number of amplitudes a kernel run may keep as saved states (ops + 1) * 2**n for
+# resuming consecutive bindings that share their first ops (16 bytes each: 32 MiB).
+_MAX_SNAPSHOT = 1 << 21
 # One long-lived worker thread runs every BatchedEstimator job. Qiskit's PrimitiveJob starts a
 # fresh thread per job, and launching the parallel Numba kernel from a new thread costs a few
 # milliseconds each time; the kernels are serialised by _KERNEL_LOCK anyway.
@@ -417,6 +420,7 @@ def _evaluate_block(
             obs.ny,
             obs.coeff,
             8 * numba.get_num_threads(),
+            _MAX_SNAPSHOT,
         )
     return out.reshape(k, f)
 

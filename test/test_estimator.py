@@ -338,3 +338,29 @@ def test_bindings_as_dict_in_any_order() -> None:
     (expected,) = reference([(qc, obs, values)])
     assert got.shape == expected.shape == (2, 6)
     np.testing.assert_allclose(got, expected, atol=ATOL, rtol=0)
+
+
+def test_resuming_shared_prefixes_is_bitwise_identical(monkeypatch):
+    """Consecutive shifted bindings resume from saved states; the numbers must not change."""
+    import qiskit_patchqnn.estimator as estimator_module
+
+    pc = patch_circuit(3, 6, 2)
+    qc = pc.circuit
+    obs = [[o] for o in readout_observables(3, 4)]
+    rng = np.random.default_rng(7)
+    base = rng.uniform(0, np.pi, qc.num_parameters)
+    rows = [base]
+    for i in range(qc.num_parameters):  # gradient-style rows: one angle shifted at a time
+        for sign in (1.0, -1.0):
+            row = base.copy()
+            row[i] += sign * np.pi / 2
+            rows.append(row)
+    rows.append(rows[-1].copy())  # a repeated binding
+    rows.append(rng.uniform(0, np.pi, qc.num_parameters))  # shares nothing
+    values = np.array(rows)
+    reused = BatchedEstimator().run([(qc, obs, values)]).result()[0].data.evs
+    monkeypatch.setattr(estimator_module, "_MAX_SNAPSHOT", 0)
+    fresh = BatchedEstimator().run([(qc, obs, values)]).result()[0].data.evs
+    np.testing.assert_array_equal(reused, fresh)
+    ref = StatevectorEstimator().run([(qc, obs, values[:5])]).result()[0].data.evs
+    np.testing.assert_allclose(reused[:, :5], ref, atol=1e-12)

@@ -15,7 +15,7 @@ from tqdm.auto import tqdm
 
 from ..losses import one_hot, softmax
 from ..qnn import PatchQNN
-from ..shifts import combine_gradient, hessian_pairs, pair_shifts
+from ..shifts import combine_gradient, hessian_pairs
 from .result import LossHessian
 
 __all__ = ["loss_hessian", "count_evaluations"]
@@ -184,19 +184,25 @@ def _pair_block(qnn, base, sel, omega, max_points, bar=None) -> np.ndarray:
     cols = qnn.bind(base)  # (ns, K, ncols)
     ci = qnn.plan.occ_column[sel][ii]
     cj = qnn.plan.occ_column[sel][jj]
-    signs = pair_shifts()  # (4, 2)
+    half_pi = np.pi / 2
     per_pair = ns * k_patches * 4
     step = max(1, max_points // per_pair)
     out = np.zeros((k_patches, d, d))
     for start in range(0, m, step):
         sl = slice(start, min(m, start + step))
         mp = sl.stop - sl.start
-        pts = np.repeat(cols[:, :, None, None, :], mp, axis=2).repeat(4, axis=3)
+        # Order the points (sign of i, pair, sign of j): consecutive points then differ in
+        # the later angle j, so the estimator can resume from the state before it.
+        pts = np.empty((ns, k_patches, 2, mp, 2, cols.shape[-1]))
+        pts[...] = cols[:, :, None, None, None, :]
         ar = np.arange(mp)
-        pts[:, :, ar[:, None], np.arange(4)[None, :], ci[sl][:, None]] += signs[None, :, 0]
-        pts[:, :, ar[:, None], np.arange(4)[None, :], cj[sl][:, None]] += signs[None, :, 1]
-        (vals,) = qnn.evaluate_columns([pts])  # (ns, K, mp, 4, C)
-        off = 0.25 * (vals[:, :, :, 0] - vals[:, :, :, 1] - vals[:, :, :, 2] + vals[:, :, :, 3])
+        for a, sign in enumerate((half_pi, -half_pi)):
+            pts[:, :, a][:, :, ar, :, ci[sl]] += sign
+            pts[:, :, :, :, a][:, :, :, ar, cj[sl]] += sign
+        (vals,) = qnn.evaluate_columns([pts])  # (ns, K, 2, mp, 2, C)
+        off = 0.25 * (
+            vals[:, :, 0, :, 0] - vals[:, :, 0, :, 1] - vals[:, :, 1, :, 0] + vals[:, :, 1, :, 1]
+        )
         contrib = np.einsum("nkmc,nc->km", off, omega)
         out[:, ii[sl], jj[sl]] += contrib
         out[:, jj[sl], ii[sl]] += contrib
