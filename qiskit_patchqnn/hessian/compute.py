@@ -64,8 +64,9 @@ def loss_hessian(
         weights: the point of evaluation.
         batch_size: samples per chunk (default: as many as fit in ``max_points``).
         max_points: most shifted points built at once (bounds memory and job size).
-        client: optional ``dask.distributed.Client``; (patch, sample chunk) pairs become
-            tasks. The result equals the in-process one to rounding.
+        client: optional ``dask.distributed.Client``; every (patch, sample chunk) pair becomes
+            a task, for the gradient points and for the off-diagonal pairs. The result equals
+            the in-process one to rounding.
         repetitions: independent evaluations of the whole Hessian. On a shot-based estimator
             the spread of their eigenvalues gives the error bars of
             :meth:`LossHessian.eigenvalues` (``return_std=True``); the returned Hessian is the
@@ -129,11 +130,17 @@ def _one_hessian(qnn, x, targets, w, batch_size, max_points, client, progress) -
     # Phase 1: outputs and Jacobians (1 + 2D points per sample and patch).
     centers = np.empty((n, k_patches, qnn.num_classes))
     grads = np.empty((n, k_patches, 2 * d, qnn.num_classes))
-    for idx in chunks:
-        c, g = qnn.shifted_outputs(base[idx], sel)
-        centers[idx] = c
-        grads[idx] = g
-        bar.update(len(idx) * k_patches * (1 + 2 * d))
+    # one scattered copy of the model serves both phases (kept alive until the end)
+    remote_qnn = None
+    if client is not None:
+        remote_qnn = client.scatter(qnn, broadcast=True)  # type: ignore[attr-defined]
+        _gradients_dask(remote_qnn, qnn, base, sel, chunks, client, centers, grads, bar)
+    else:
+        for idx in chunks:
+            c, g = qnn.shifted_outputs(base[idx], sel)
+            centers[idx] = c
+            grads[idx] = g
+            bar.update(len(idx) * k_patches * (1 + 2 * d))
     probs = softmax(qnn.logits_from_outputs(centers))
     resid = probs - targets
     jac_angles = np.moveaxis(combine_gradient(grads), -1, -2)  # (N, K, C, D)
@@ -151,7 +158,9 @@ def _one_hessian(qnn, x, targets, w, batch_size, max_points, client, progress) -
     # Phase 2: off-diagonal pairs, four points each, weighted on the fly.
     if d > 1:
         if client is not None:
-            r_angles += _pairs_dask(qnn, base, sel, omega, chunks, max_points, client, bar)
+            r_angles += _pairs_dask(
+                remote_qnn, qnn, base, sel, omega, chunks, max_points, client, bar
+            )
         else:
             for idx in chunks:
                 r_angles += _pair_block(qnn, base[idx], sel, omega[idx], max_points, bar)
@@ -217,12 +226,39 @@ def _pair_task(qnn, base, sel, omega, max_points, k):
     return k, block[0]
 
 
-def _pairs_dask(qnn, base, sel, omega, chunks, max_points, client, bar) -> np.ndarray:
+def _gradient_task(qnn, base, sel, k):
+    """Dask task: outputs and gradient points of patch ``k`` for one sample chunk."""
+    center, points = qnn.shifted_outputs(base[:, k : k + 1], sel)
+    return k, center[:, 0], points[:, 0]
+
+
+def _gradients_dask(remote_qnn, qnn, base, sel, chunks, client, centers, grads, bar) -> None:
     from dask.distributed import as_completed
 
     k_patches = qnn.num_patches
     d = len(sel)
-    remote_qnn = client.scatter(qnn, broadcast=True)  # type: ignore[attr-defined]
+    where = {}
+    futures = []
+    for idx in chunks:
+        for k in range(k_patches):
+            fut = client.submit(  # type: ignore[attr-defined]
+                _gradient_task, remote_qnn, base[idx], sel, k, pure=False
+            )
+            futures.append(fut)
+            where[fut.key] = idx
+    for fut in as_completed(futures):
+        k, center, points = fut.result()
+        idx = where[fut.key]
+        centers[idx, k] = center
+        grads[idx, k] = points
+        bar.update(len(idx) * (1 + 2 * d))
+
+
+def _pairs_dask(remote_qnn, qnn, base, sel, omega, chunks, max_points, client, bar) -> np.ndarray:
+    from dask.distributed import as_completed
+
+    k_patches = qnn.num_patches
+    d = len(sel)
     futures = []
     sizes = {}
     for idx in chunks:
