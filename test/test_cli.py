@@ -81,3 +81,12 @@ def test_errors_are_one_line_and_exit_non_zero(argv, message, tmp_path, capsys, 
 def test_no_command_prints_help(capsys):
     assert main([]) == 2
     assert "usage: patchqnn" in capsys.readouterr().out
+
+
+def test_sweep_on_ibm_hardware_needs_yes(tmp_path, capsys):
+    out = tmp_path / "sweep"
+    code = main(["sweep", "--preset", "quick", "--out", str(out), "--backend", "ibm:ibm_foo"])
+    err = capsys.readouterr().err
+    assert code == 1
+    assert "pass --yes" in err and len(err.strip().splitlines()) == 1
+    assert not out.exists()

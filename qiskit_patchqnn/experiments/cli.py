@@ -87,6 +87,11 @@ def _execution_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--backend", default=None, help="override the config's backend spec")
     p.add_argument("--shots", type=int, default=None, help="override the config's shots")
     p.add_argument("--dataset", default=None, help="override the dataset (e.g. mnist:/data/mnist)")
+    p.add_argument(
+        "--yes",
+        action="store_true",
+        help="submit to IBM Quantum hardware (an ibm: backend) without refusing",
+    )
     p.add_argument("--no-progress", action="store_true", help="hide the progress bar")
 
 
@@ -114,6 +119,12 @@ def _sweep(args: argparse.Namespace, out: Path) -> int:
     from .sweep import run_sweep
 
     config = _config(args)
+    if config.backend.spec.startswith("ibm:") and not getattr(args, "yes", False):
+        raise ValueError(
+            f"a sweep on {config.backend.spec} submits every training step, Hessian and "
+            f"landscape of {len(config.runs())} runs to IBM Quantum hardware; estimate the "
+            "cost on a fake device first (--backend fake:<device>), then pass --yes"
+        )
     SweepStore.create(out, config)  # refuses a directory of another sweep before any output
     runs = config.runs()
     where = (
