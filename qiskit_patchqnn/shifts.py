@@ -42,7 +42,6 @@ from dataclasses import dataclass
 from functools import cached_property
 
 import numpy as np
-import scipy.sparse as sp
 from qiskit.circuit import Parameter, ParameterExpression, ParameterVector, QuantumCircuit
 
 __all__ = [
@@ -52,6 +51,8 @@ __all__ = [
     "hessian_pairs",
     "combine_gradient",
     "combine_hessian",
+    "diagonal_rule",
+    "pair_rule",
 ]
 
 SHIFT_GATES = frozenset({"rx", "ry", "rz", "p", "u1", "rxx", "ryy", "rzz", "rzx"})
@@ -210,19 +211,33 @@ class ShiftPlan:
         out[..., self.occ_column] = values[..., self.occ_param] * self.occ_scale + self.occ_offset
         return out
 
-    def chain_matrix(self, columns: np.ndarray) -> sp.csr_matrix:
-        """Sparse ``(D, len(columns))`` matrix of the chain rule onto selected ``params``.
+    def chain(self, angles: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        r"""The chain rule from selected gate angles to the parameters behind them.
 
-        ``columns`` lists indices into ``params``; occurrences of other parameters get no entry.
+        Args:
+            angles: gate-angle indices (into ``occ_param``).
+
+        Returns:
+            ``(params, matrix)``: the distinct indices into ``params`` that the angles depend
+            on, and the ``(len(angles), len(params))`` matrix :math:`A` with
+            :math:`\partial f/\partial\theta = A^\top \partial f/\partial\phi`.
+
+        Example:
+            >>> from qiskit.circuit import Parameter, QuantumCircuit
+            >>> t = Parameter("t")
+            >>> qc = QuantumCircuit(1)
+            >>> _ = qc.rx(2 * t, 0)
+            >>> _ = qc.ry(t, 0)
+            >>> plan = ShiftPlan.build(qc, (t,), (t,))
+            >>> params, matrix = plan.chain(np.arange(plan.num_angles))
+            >>> params.tolist(), matrix.ravel().tolist()
+            ([0], [2.0, 1.0])
         """
-        where = {int(c): j for j, c in enumerate(columns)}
-        rows, cols, vals = [], [], []
-        for o, (p, a) in enumerate(zip(self.occ_param, self.occ_scale, strict=True)):
-            if int(p) in where:
-                rows.append(o)
-                cols.append(where[int(p)])
-                vals.append(a)
-        return sp.csr_matrix((vals, (rows, cols)), shape=(self.num_angles, len(columns)))
+        occ = self.occ_param[angles]
+        params = np.unique(occ)
+        matrix = np.zeros((len(angles), len(params)))
+        matrix[np.arange(len(angles)), np.searchsorted(params, occ)] = self.occ_scale[angles]
+        return params, matrix
 
 
 def gradient_shifts(num_angles: int) -> np.ndarray:
@@ -255,6 +270,43 @@ def combine_gradient(values: np.ndarray) -> np.ndarray:
     return 0.5 * (values[..., :d, :] - values[..., d:, :])
 
 
+def diagonal_rule(center: np.ndarray, grad_points: np.ndarray) -> np.ndarray:
+    r"""Second derivatives :math:`\partial_i^2 f` from the gradient points.
+
+    Args:
+        center: ``f(phi)``, shape ``(..., C)``.
+        grad_points: the ``2D`` gradient points, ``+pi/2`` shifts first, ``(..., 2D, C)``.
+
+    Returns:
+        ``(..., D, C)``.
+
+    Example:
+        >>> f = lambda x: np.cos(x)[..., None]  # d^2 cos / dx^2 = -cos
+        >>> x = 0.3
+        >>> pts = np.stack([f(x + np.pi / 2), f(x - np.pi / 2)])
+        >>> bool(np.isclose(diagonal_rule(f(x), pts)[0, 0], -np.cos(x)))
+        True
+    """
+    d = grad_points.shape[-2] // 2
+    return 0.5 * (grad_points[..., :d, :] + grad_points[..., d:, :]) - center[..., None, :]
+
+
+def pair_rule(pp: np.ndarray, pm: np.ndarray, mp: np.ndarray, mm: np.ndarray) -> np.ndarray:
+    r"""Mixed second derivative from its four ``±pi/2`` points.
+
+    .. math:: \partial_i\partial_j f = \tfrac14 (f_{++} - f_{+-} - f_{-+} + f_{--})
+
+    Example:
+        >>> g = lambda a, b: np.sin(a) * np.sin(b)  # d^2 / da db = cos a cos b
+        >>> h = np.pi / 2
+        >>> a, b = 0.2, 0.7
+        >>> v = pair_rule(g(a + h, b + h), g(a + h, b - h), g(a - h, b + h), g(a - h, b - h))
+        >>> bool(np.isclose(v, np.cos(a) * np.cos(b)))
+        True
+    """
+    return 0.25 * (pp - pm - mp + mm)
+
+
 def combine_hessian(
     center: np.ndarray, grad_points: np.ndarray, pair_points: np.ndarray, num_angles: int
 ) -> np.ndarray:
@@ -271,16 +323,16 @@ def combine_hessian(
     lead = center.shape[:-1]
     c = center.shape[-1]
     hess = np.zeros((*lead, c, d, d))
-    diag = 0.5 * (grad_points[..., :d, :] + grad_points[..., d:, :]) - center[..., None, :]
+    diag = diagonal_rule(center, grad_points)
     idx = np.arange(d)
     hess[..., idx, idx] = np.moveaxis(diag, -1, -2)
     if d > 1:
         i, j = hessian_pairs(d)
-        off = 0.25 * (
-            pair_points[..., 0, :]
-            - pair_points[..., 1, :]
-            - pair_points[..., 2, :]
-            + pair_points[..., 3, :]
+        off = pair_rule(
+            pair_points[..., 0, :],
+            pair_points[..., 1, :],
+            pair_points[..., 2, :],
+            pair_points[..., 3, :],
         )
         off = np.moveaxis(off, -1, -2)
         hess[..., i, j] = off

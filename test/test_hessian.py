@@ -234,3 +234,33 @@ def test_dask_client_matches_in_process(data):
         remote = loss_hessian(qnn, x, y, w, batch_size=2, client=client, progress=False)
     np.testing.assert_allclose(remote.to_dense(), local.to_dense(), atol=1e-12)
     assert remote.num_evaluations == local.num_evaluations
+
+
+def test_combine_hessian_rules_on_a_trigonometric_function():
+    from qiskit_patchqnn.shifts import combine_hessian, gradient_shifts, hessian_pairs
+
+    def f(phi):  # degree one in every angle, like an expectation value; C = 1
+        return (np.cos(phi[..., 0]) * np.sin(phi[..., 1]) * np.cos(phi[..., 2] + 0.4))[..., None]
+
+    phi = np.array([0.3, -1.1, 0.8])
+    grad_points = f(phi + gradient_shifts(3))
+    i, j = hessian_pairs(3)
+    h = np.pi / 2
+    signs = np.array([[h, h], [h, -h], [-h, h], [-h, -h]])
+    pair_points = np.zeros((len(i), 4, 1))
+    for m, (a, b) in enumerate(zip(i, j, strict=True)):
+        for s, (sa, sb) in enumerate(signs):
+            p = phi.copy()
+            p[a] += sa
+            p[b] += sb
+            pair_points[m, s] = f(p)
+    hess = combine_hessian(f(phi), grad_points, pair_points, 3)[0]
+    eps = 1e-4
+    fd = np.zeros((3, 3))
+    for a in range(3):
+        for b in range(3):
+            ea, eb = np.eye(3)[a] * eps, np.eye(3)[b] * eps
+            fd[a, b] = (f(phi + ea + eb) - f(phi + ea - eb) - f(phi - ea + eb) + f(phi - ea - eb))[
+                0
+            ] / (4 * eps**2)
+    np.testing.assert_allclose(hess, fd, atol=1e-6)

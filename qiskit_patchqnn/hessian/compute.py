@@ -15,7 +15,7 @@ from tqdm.auto import tqdm
 
 from ..losses import one_hot, softmax
 from ..qnn import PatchQNN
-from ..shifts import combine_gradient, hessian_pairs
+from ..shifts import combine_gradient, diagonal_rule, hessian_pairs, pair_rule
 from .result import LossHessian
 
 __all__ = ["loss_hessian", "count_evaluations"]
@@ -110,7 +110,7 @@ def _one_hessian(qnn, x, targets, w, batch_size, max_points, client, progress) -
     d = len(sel)
     k_patches = qnn.num_patches
     coef = qnn.coefficient
-    local, chain = _local_params(qnn, sel)
+    local, chain = qnn.plan.chain(sel)
     gidx = qnn.global_index()[:, local]  # (K, L)
     base = qnn.patch_angles(x, w)  # (N, K, F+P)
     if batch_size is None:
@@ -151,7 +151,7 @@ def _one_hessian(qnn, x, targets, w, batch_size, max_points, client, progress) -
 
     # Diagonal of each patch's output Hessian from the same points.
     omega = coef * resid / n  # residual weight of every (sample, class)
-    diag = 0.5 * (grads[:, :, :d] + grads[:, :, d:]) - centers[:, :, None, :]  # (N, K, D, C)
+    diag = diagonal_rule(centers, grads)  # (N, K, D, C)
     r_angles = np.zeros((k_patches, d, d))
     r_angles[:, np.arange(d), np.arange(d)] = np.einsum("nkdc,nc->kd", diag, omega)
 
@@ -209,8 +209,8 @@ def _pair_block(qnn, base, sel, omega, max_points, bar=None) -> np.ndarray:
             pts[:, :, a][:, :, ar, :, ci[sl]] += sign
             pts[:, :, :, :, a][:, :, :, ar, cj[sl]] += sign
         (vals,) = qnn.evaluate_columns([pts])  # (ns, K, 2, mp, 2, C)
-        off = 0.25 * (
-            vals[:, :, 0, :, 0] - vals[:, :, 0, :, 1] - vals[:, :, 1, :, 0] + vals[:, :, 1, :, 1]
+        off = pair_rule(
+            vals[:, :, 0, :, 0], vals[:, :, 0, :, 1], vals[:, :, 1, :, 0], vals[:, :, 1, :, 1]
         )
         contrib = np.einsum("nkmc,nc->km", off, omega)
         out[:, ii[sl], jj[sl]] += contrib
@@ -274,17 +274,6 @@ def _pairs_dask(remote_qnn, qnn, base, sel, omega, chunks, max_points, client, b
         out[k] += block
         bar.update(sizes[fut.key])
     return out
-
-
-def _local_params(qnn: PatchQNN, sel: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Local parameters behind the selected gate angles and the chain-rule matrix (D, L)."""
-    occ = qnn.plan.occ_param[sel]
-    local = np.unique(occ)
-    pos = {int(p): i for i, p in enumerate(local)}
-    chain = np.zeros((len(sel), len(local)))
-    for i, (p, a) in enumerate(zip(occ, qnn.plan.occ_scale[sel], strict=True)):
-        chain[i, pos[int(p)]] += a
-    return local, chain
 
 
 def _provenance(qnn: PatchQNN, n: int) -> dict:
