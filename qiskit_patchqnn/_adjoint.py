@@ -24,7 +24,15 @@ from __future__ import annotations
 import numpy as np
 from numba import njit, prange
 
-from ._kernels import _evolve, apply_1q, apply_mat4, element_matrix
+from ._kernels import (
+    _evolve,
+    _parity_sign,
+    apply_1q,
+    apply_cx,
+    apply_mat4,
+    apply_swap,
+    element_matrix,
+)
 
 _FUSED, _DIAG, _CX, _SWAP, _MAT4 = 0, 1, 2, 3, 4
 
@@ -73,13 +81,7 @@ def _apply_pauli_add(out, state, w, xmask, zmask, ny):  # pragma: no cover - com
     else:
         ph = -1j
     for i in range(state.shape[0]):
-        v = i & zmask
-        p = 0
-        while v:
-            v &= v - 1
-            p ^= 1
-        sign = -1.0 if p else 1.0
-        out[i ^ xmask] += w * ph * sign * state[i]
+        out[i ^ xmask] += w * ph * _parity_sign(i, zmask) * state[i]
 
 
 @njit(parallel=True, cache=True)
@@ -161,21 +163,11 @@ def adjoint_vjp(
                         phi[i] /= d[i]
                         lam[i] /= d[i]
                 elif kind == _CX:
-                    cbit = 1 << op_a[o]
-                    tbit = 1 << op_b[o]
-                    for i in range(dim):
-                        if (i & cbit) and not (i & tbit):
-                            j = i | tbit
-                            phi[i], phi[j] = phi[j], phi[i]
-                            lam[i], lam[j] = lam[j], lam[i]
+                    apply_cx(phi, 1 << op_a[o], 1 << op_b[o])
+                    apply_cx(lam, 1 << op_a[o], 1 << op_b[o])
                 elif kind == _SWAP:
-                    abit = 1 << op_a[o]
-                    bbit = 1 << op_b[o]
-                    for i in range(dim):
-                        if (i & abit) and not (i & bbit):
-                            j = (i ^ abit) | bbit
-                            phi[i], phi[j] = phi[j], phi[i]
-                            lam[i], lam[j] = lam[j], lam[i]
+                    apply_swap(phi, 1 << op_a[o], 1 << op_b[o])
+                    apply_swap(lam, 1 << op_a[o], 1 << op_b[o])
                 else:
                     h = np.ascontiguousarray(np.conj(mats4[op_c[o]].T))
                     apply_mat4(phi, h, 1 << op_a[o], 1 << op_b[o])

@@ -50,6 +50,28 @@ def apply_1q(state, q, m00, m01, m10, m11):  # pragma: no cover - compiled
 
 
 @njit(cache=True)
+def apply_cx(state, cbit, tbit):  # pragma: no cover - compiled
+    """CX with control and target bit masks ``cbit``, ``tbit`` (its own inverse)."""
+    for i in range(state.shape[0]):
+        if (i & cbit) and not (i & tbit):
+            j = i | tbit
+            tmp = state[i]
+            state[i] = state[j]
+            state[j] = tmp
+
+
+@njit(cache=True)
+def apply_swap(state, abit, bbit):  # pragma: no cover - compiled
+    """SWAP of the qubits with bit masks ``abit``, ``bbit`` (its own inverse)."""
+    for i in range(state.shape[0]):
+        if (i & abit) and not (i & bbit):
+            j = (i ^ abit) | bbit
+            tmp = state[i]
+            state[i] = state[j]
+            state[j] = tmp
+
+
+@njit(cache=True)
 def apply_mat4(state, m, b0, b1):  # pragma: no cover - compiled
     """``state <- M state`` for a 4x4 ``M`` on the qubits with bit masks ``b0`` (low), ``b1``."""
     for i in range(state.shape[0]):
@@ -117,23 +139,9 @@ def _evolve_range(
             for i in range(dim):
                 state[i] *= d[i]
         elif kind == _CX:
-            cbit = 1 << op_a[o]
-            tbit = 1 << op_b[o]
-            for i in range(dim):
-                if (i & cbit) and not (i & tbit):
-                    j = i | tbit
-                    tmp = state[i]
-                    state[i] = state[j]
-                    state[j] = tmp
+            apply_cx(state, 1 << op_a[o], 1 << op_b[o])
         elif kind == _SWAP:
-            abit = 1 << op_a[o]
-            bbit = 1 << op_b[o]
-            for i in range(dim):
-                if (i & abit) and not (i & bbit):
-                    j = (i ^ abit) | bbit
-                    tmp = state[i]
-                    state[i] = state[j]
-                    state[j] = tmp
+            apply_swap(state, 1 << op_a[o], 1 << op_b[o])
         else:
             apply_mat4(state, mats4[op_c[o]], 1 << op_a[o], 1 << op_b[o])
 

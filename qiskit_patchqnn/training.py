@@ -367,17 +367,14 @@ def _loss_gradient(
 ) -> tuple[float, np.ndarray]:
     """Mean cross-entropy and its exact weight gradient (adjoint or parameter shift)."""
     if qnn.uses_adjoint:
-        logits = qnn.forward(x, w)
-        p = softmax(logits)
-        r = p.copy()
-        r[np.arange(len(y)), y] -= 1.0
-        grad, _ = qnn.vjp(x, w, r / len(y))
+        logits, wgrad = qnn.forward(x, w), None
     else:  # one job: outputs and shifted points together
         logits, _, wgrad = qnn.forward_backward(x, w)
-        p = softmax(logits)
-        r = p.copy()
-        r[np.arange(len(y)), y] -= 1.0
-        grad = np.einsum("nc,ncw->w", r, wgrad) / len(y)
+    p = softmax(logits)
+    r = p.copy()
+    r[np.arange(len(y)), y] -= 1.0
+    r /= len(y)
+    grad = qnn.vjp(x, w, r)[0] if wgrad is None else np.einsum("nc,ncw->w", r, wgrad)
     loss = float(-np.log(np.maximum(p[np.arange(len(y)), y], 1e-300)).mean())
     return loss, grad
 
