@@ -13,8 +13,14 @@ Qubit ``q`` is bit ``q`` of the basis-state index (Qiskit's little-endian order)
 
 from __future__ import annotations
 
+import threading
+
 import numpy as np
 from numba import njit, prange
+
+KERNEL_LOCK = threading.Lock()
+"""Numba's workqueue threading layer aborts on concurrent parallel launches: every launch of
+a parallel kernel holds this lock."""
 
 _FUSED, _DIAG, _CX, _SWAP, _MAT4 = 0, 1, 2, 3, 4
 

@@ -10,45 +10,45 @@
 
 Aer's ``EstimatorV2`` spends most of its time per binding on overhead when circuits are small
 (4-8 qubits). :class:`BatchedEstimator` compiles a circuit once into a short program of fused
-single-qubit rotations, merged diagonal two-qubit layers and permutation gates, then runs that
-program for every binding inside one compiled (Numba) loop, parallel over bindings. It
-implements Qiskit's :class:`~qiskit.primitives.BaseEstimatorV2`, so PUB broadcasting, result
-shapes and metadata are the same as for any other estimator.
+single-qubit rotations, merged diagonal two-qubit layers and permutation gates
+(:func:`compile_circuit`), then runs that program for every binding inside compiled (Numba)
+loops, parallel over bindings: blocks of bindings side by side for up to ten qubits
+(``_lanes.py``), one binding at a time above that (``_kernels.py``). It implements Qiskit's
+:class:`~qiskit.primitives.BaseEstimatorV2`, so PUB broadcasting, result shapes and metadata are
+the same as for any other estimator.
 """
 
 from __future__ import annotations
 
 import math
-import threading
 import weakref
 from collections import deque
 from collections.abc import Iterable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import replace
 from typing import Any
 
 import numba
 import numpy as np
-from qiskit.circuit import ControlFlowOp, Gate, Parameter, ParameterExpression, QuantumCircuit
-from qiskit.circuit.library import (
-    CXGate,
-    CZGate,
-    PhaseGate,
-    RXGate,
-    RYGate,
-    RZGate,
-    SwapGate,
-    U1Gate,
-)
+from qiskit.circuit import QuantumCircuit
 from qiskit.primitives import BaseEstimatorV2
 from qiskit.primitives.containers import DataBin, EstimatorPubLike, PrimitiveResult, PubResult
 from qiskit.primitives.containers.estimator_pub import EstimatorPub
 from qiskit.primitives.containers.observables_array import ObservablesArray
 from qiskit.primitives.primitive_job import PrimitiveJob
-from qiskit.quantum_info import Operator, SparseObservable
 
 from ._adjoint import adjoint_vjp
-from ._kernels import simulate_rows, simulate_states
+from ._bindings import Bindings, Plan, bindings_from_pub
+from ._kernels import KERNEL_LOCK, simulate_rows, simulate_states
+from ._lanes import simulate_lanes
+from ._program import (
+    SUPPORTED_GATES,
+    UnsupportedCircuitError,
+    _compile_observables,
+    _Observables,
+    _Program,
+    compile_circuit,
+)
 
 __all__ = [
     "SUPPORTED_GATES",
@@ -58,29 +58,15 @@ __all__ = [
     "statevectors",
 ]
 
-_ROTATIONS: dict[str, tuple[int, type[Gate]]] = {
-    "rx": (1, RXGate),
-    "ry": (2, RYGate),
-    "rz": (3, RZGate),
-    "p": (4, PhaseGate),
-    "u1": (4, U1Gate),
-}
-_SKIP = {"barrier", "id", "delay", "global_phase"}
-_MAX_QUBITS = 30
-SUPPORTED_GATES = frozenset(
-    {"rx", "ry", "rz", "p", "u1", "cz", "cx", "swap"}
-    | {"any fixed 1-qubit gate", "any fixed 2-qubit gate"}
-)
-"""Gates :class:`BatchedEstimator` runs: parameterised ``rx``, ``ry``, ``rz``, ``p``/``u1``
-(angle affine in one parameter), and every gate without free parameters on one or two qubits.
-``barrier``, ``id``, ``delay`` and global phases are ignored."""
-
-_OP_FUSED, _OP_DIAG, _OP_CX, _OP_SWAP, _OP_MAT4 = 0, 1, 2, 3, 4
-# Numba's workqueue threading layer aborts on concurrent parallel launches; serialise ours.
-_KERNEL_LOCK = threading.Lock()
+_KERNEL_LOCK = KERNEL_LOCK
 # Largest number of amplitudes a kernel run may keep as saved states (ops + 1) * 2**n for
 # resuming consecutive bindings that share their first ops (16 bytes each: 32 MiB).
 _MAX_SNAPSHOT = 1 << 21
+# Circuits up to this width run in the lane kernel (_lanes.py), which simulates blocks of
+# bindings side by side; wider ones, whose statevectors alone fill the vector units, run one
+# binding at a time (_kernels.simulate_rows).
+_LANE_MAX_QUBITS = 10
+_LANE_AMPLITUDES = 4096
 # One long-lived worker thread runs every BatchedEstimator job. Qiskit's PrimitiveJob starts a
 # fresh thread per job, and launching the parallel Numba kernel from a new thread costs a few
 # milliseconds each time; the kernels are serialised by _KERNEL_LOCK anyway.
@@ -96,322 +82,78 @@ class _BatchedJob(PrimitiveJob):
         self._future = _EXECUTOR.submit(self._function, *self._args, **self._kwargs)
 
 
-class UnsupportedCircuitError(ValueError):
-    """A circuit holds an instruction that :class:`BatchedEstimator` cannot simulate."""
-
-
-@dataclass(frozen=True)
-class _Program:
-    """A compiled circuit: the arrays that the Numba kernels run (picklable)."""
-
-    num_qubits: int
-    num_parameters: int
-    op_kind: np.ndarray
-    op_a: np.ndarray
-    op_b: np.ndarray
-    op_c: np.ndarray
-    el_kind: np.ndarray
-    el_param: np.ndarray
-    el_scale: np.ndarray
-    el_shift: np.ndarray
-    el_fixed: np.ndarray
-    fixed: np.ndarray
-    diags: np.ndarray
-    mats4: np.ndarray
-
-    def kernel_args(self) -> tuple:
-        """The program arrays in the kernels' argument order."""
-        return (
-            self.num_qubits,
-            self.op_kind,
-            self.op_a,
-            self.op_b,
-            self.op_c,
-            self.el_kind,
-            self.el_param,
-            self.el_scale,
-            self.el_shift,
-            self.el_fixed,
-            self.fixed,
-            self.diags,
-            self.mats4,
-        )
-
-
-@dataclass(frozen=True)
-class _Observables:
-    """Observables flattened to Pauli terms: observable ``o`` is terms ``ptr[o]:ptr[o + 1]``."""
-
-    ptr: np.ndarray
-    xmask: np.ndarray
-    zmask: np.ndarray
-    ny: np.ndarray
-    coeff: np.ndarray
-
-
-def _affine(expr: object, index: dict[Parameter, int], where: str) -> tuple[int, float, float]:
-    """Return ``(param_index, a, b)`` with angle ``a * theta + b`` (``-1`` for a constant)."""
-    try:
-        if not isinstance(expr, ParameterExpression):
-            return -1, 0.0, float(expr)  # type: ignore[arg-type]
-        params = expr.parameters
-        if not params:
-            return -1, 0.0, float(expr.numeric())
-    except TypeError as exc:
-        raise UnsupportedCircuitError(f"{where}: angle {expr} is not a real number") from exc
-    if len(params) != 1:
-        names = sorted(p.name for p in params)
-        raise UnsupportedCircuitError(
-            f"{where}: angle {expr} depends on several parameters {names}; "
-            "only angles affine in one parameter are supported"
-        )
-    (p,) = params
-    try:
-        grad = expr.gradient(p)
-        if isinstance(grad, ParameterExpression):
-            if grad.parameters:
-                raise TypeError("non-constant derivative")
-            grad = grad.numeric()
-        a = float(grad)  # type: ignore[arg-type]
-        b = float(expr.bind({p: 0.0}).numeric())  # type: ignore[arg-type]
-    except (TypeError, ValueError, RuntimeError) as exc:
-        raise UnsupportedCircuitError(
-            f"{where}: angle {expr} is not affine in parameter {p.name!r} ({exc})"
-        ) from None
-    return index[p], a, b
-
-
-def _rotation_matrix(kind: int, angle: float) -> np.ndarray:
-    c, s = math.cos(angle / 2), math.sin(angle / 2)
-    if kind == 1:
-        return np.array([[c, -1j * s], [-1j * s, c]])
-    if kind == 2:
-        return np.array([[c, -s], [s, c]], dtype=complex)
-    if kind == 3:
-        return np.array([[c - 1j * s, 0], [0, c + 1j * s]])
-    return np.array([[1, 0], [0, np.exp(1j * angle)]])
-
-
-def _matrix(op: Any, where: str) -> np.ndarray:
-    try:
-        return Operator(op).data
-    except Exception as exc:  # noqa: BLE001 - any failure means "no unitary matrix"
-        raise UnsupportedCircuitError(
-            f"{where}: instruction {op.name!r} has no unitary matrix ({exc})"
-        ) from None
-
-
-def compile_circuit(circuit: QuantumCircuit) -> _Program:
-    """Compile a circuit into the fused program that the batched kernels run.
-
-    Runs of single-qubit gates are fused per qubit (constant stretches into one matrix),
-    consecutive ``cz`` gates merge into one diagonal, ``cx`` and ``swap`` become index
-    permutations and any other fixed two-qubit gate a 4x4 matrix.
-
-    Args:
-        circuit: a unitary circuit of at most 30 qubits.
-
-    Returns:
-        The compiled program (an opaque, picklable object).
-
-    Raises:
-        UnsupportedCircuitError: for measurements, resets, control flow, parameterised gates
-            other than ``rx``, ``ry``, ``rz``, ``p``/``u1``, angles that are not affine in one
-            parameter, and gates on three or more qubits; the message names the instruction.
-
-    Example:
-        >>> from qiskit.circuit import Parameter, QuantumCircuit
-        >>> qc = QuantumCircuit(2)
-        >>> _ = qc.ry(2 * Parameter("a") + 0.3, 0)
-        >>> _ = qc.cz(0, 1)
-        >>> prog = compile_circuit(qc)
-        >>> prog.num_qubits, prog.num_parameters
-        (2, 1)
-    """
-    n = circuit.num_qubits
-    if n > _MAX_QUBITS:
-        raise UnsupportedCircuitError(
-            f"circuit has {n} qubits; BatchedEstimator simulates at most {_MAX_QUBITS}"
-        )
-    qindex = {q: i for i, q in enumerate(circuit.qubits)}
-    pindex = {p: i for i, p in enumerate(circuit.parameters)}
-    fixed: list[np.ndarray] = []
-    mats4: list[np.ndarray] = []
-    diags: list[np.ndarray] = []
-    elements: list[tuple[int, int, float, float, int]] = []
-    ops: list[tuple[int, int, int, int]] = []
-    pending: dict[int, list[tuple[int, int, float, float, np.ndarray | None]]] = {}
-    basis = np.arange(1 << n)
-
-    def flush() -> None:
-        for q in sorted(pending):
-            start = len(elements)
-            acc: np.ndarray | None = None
-            for kind, pi, a, b, m in pending[q]:
-                if pi >= 0:
-                    if acc is not None:
-                        fixed.append(acc)
-                        elements.append((0, -1, 0.0, 0.0, len(fixed) - 1))
-                        acc = None
-                    elements.append((kind, pi, a, b, -1))
-                    continue
-                mat = m if m is not None else _rotation_matrix(kind, b)
-                acc = mat if acc is None else mat @ acc
-            if acc is not None:
-                fixed.append(acc)
-                elements.append((0, -1, 0.0, 0.0, len(fixed) - 1))
-            ops.append((_OP_FUSED, q, start, len(elements)))
-        pending.clear()
-
-    for pos, inst in enumerate(circuit.data):
-        op: Any = inst.operation
-        name = op.name
-        qubits = [qindex[q] for q in inst.qubits]
-        where = f"instruction {pos} ({name!r} on qubits {qubits})"
-        if name in _SKIP or (not qubits and not inst.clbits and isinstance(op, Gate)):
-            continue
-        if (
-            inst.clbits
-            or name in {"measure", "reset", "initialize"}
-            or isinstance(op, ControlFlowOp)
-            or getattr(op, "condition", None) is not None
-        ):
-            raise UnsupportedCircuitError(
-                f"{where}: {name!r} is not supported (no measurements, resets, state "
-                "initialisation or classical control); the estimator needs a unitary circuit"
-            )
-        if len(qubits) == 1 and name in _ROTATIONS and isinstance(op, _ROTATIONS[name][1]):
-            pi, a, b = _affine(op.params[0], pindex, where)
-            pending.setdefault(qubits[0], []).append((_ROTATIONS[name][0], pi, a, b, None))
-            continue
-        free = sorted(
-            {p.name for e in op.params if isinstance(e, ParameterExpression) for p in e.parameters}
-        )
-        if free:
-            raise UnsupportedCircuitError(
-                f"{where}: parameterised gate {name!r} (parameters {free}) is not supported; "
-                "only rx, ry, rz and p may carry parameters: transpile to basis "
-                "['rx', 'ry', 'rz', 'cz', 'cx'] first"
-            )
-        if len(qubits) > 2:
-            raise UnsupportedCircuitError(
-                f"{where}: gate {name!r} acts on {len(qubits)} qubits; only 1- and 2-qubit "
-                "gates are supported: transpile to basis ['rx', 'ry', 'rz', 'cz', 'cx'] first"
-            )
-        if len(qubits) == 1:
-            pending.setdefault(qubits[0], []).append((0, -1, 0.0, 0.0, _matrix(op, where)))
-            continue
-        flush()
-        q0, q1 = qubits
-        if name == "cz" and isinstance(op, CZGate):
-            sign = np.where(((basis >> q0) & 1) & ((basis >> q1) & 1), -1.0, 1.0)
-            if ops and ops[-1][0] == _OP_DIAG:
-                diags[ops[-1][1]] = diags[ops[-1][1]] * sign
-            else:
-                diags.append(sign)
-                ops.append((_OP_DIAG, len(diags) - 1, 0, 0))
-        elif name == "cx" and isinstance(op, CXGate):
-            ops.append((_OP_CX, q0, q1, 0))
-        elif name == "swap" and isinstance(op, SwapGate):
-            ops.append((_OP_SWAP, q0, q1, 0))
-        else:
-            mats4.append(_matrix(op, where))
-            ops.append((_OP_MAT4, q0, q1, len(mats4) - 1))
-    flush()
-
-    el = np.array(elements, dtype=float).reshape(-1, 5)
-    op_arr = np.array(ops, dtype=np.int64).reshape(-1, 4)
-    return _Program(
-        num_qubits=n,
-        num_parameters=len(pindex),
-        op_kind=op_arr[:, 0].copy(),
-        op_a=op_arr[:, 1].copy(),
-        op_b=op_arr[:, 2].copy(),
-        op_c=op_arr[:, 3].copy(),
-        el_kind=el[:, 0].astype(np.int64),
-        el_param=el[:, 1].astype(np.int64),
-        el_scale=el[:, 2].copy(),
-        el_shift=el[:, 3].copy(),
-        el_fixed=el[:, 4].astype(np.int64),
-        fixed=np.array(fixed, dtype=complex).reshape(-1, 2, 2),
-        diags=np.array(diags, dtype=float).reshape(-1, 1 << n),
-        mats4=np.array(mats4, dtype=complex).reshape(-1, 4, 4),
-    )
-
-
-def _compile_observables(observables: ObservablesArray, num_qubits: int) -> _Observables:
-    """Flatten every observable of ``observables`` (in ravelled order) to Pauli terms."""
-    ptr = [0]
-    xm: list[int] = []
-    zm: list[int] = []
-    ny: list[int] = []
-    coeff: list[float] = []
-    for obs in observables.ravel().tolist():
-        for label, c in obs.items():
-            if set(label) <= set("IXYZ"):
-                terms = [(label, complex(c))]
-            else:  # projectors such as "0", "+", "r": expand into Paulis
-                paulis = SparseObservable.from_list([(label, c)]).as_paulis()
-                terms = [
-                    (_dense_label(lab, idx, num_qubits), complex(cc))
-                    for lab, idx, cc in paulis.to_sparse_list()
-                ]
-            for lab, cc in terms:
-                x = z = y = 0
-                for q, ch in enumerate(reversed(lab)):
-                    if ch in "XY":
-                        x |= 1 << q
-                    if ch in "ZY":
-                        z |= 1 << q
-                    y += ch == "Y"
-                xm.append(x)
-                zm.append(z)
-                ny.append(y)
-                coeff.append(cc.real)
-        ptr.append(len(coeff))
-    return _Observables(
-        ptr=np.array(ptr, dtype=np.int64),
-        xmask=np.array(xm, dtype=np.int64),
-        zmask=np.array(zm, dtype=np.int64),
-        ny=np.array(ny, dtype=np.int64),
-        coeff=np.array(coeff, dtype=float),
-    )
-
-
-def _dense_label(label: str, indices: list[int], num_qubits: int) -> str:
-    chars = ["I"] * num_qubits
-    for ch, q in zip(label, indices, strict=True):
-        chars[num_qubits - 1 - q] = ch
-    return "".join(chars)
-
-
 def _max_threads() -> int:
     """Numba's thread pool size (``NUMBA_NUM_THREADS``, all cores by default)."""
     return int(numba.config.NUMBA_NUM_THREADS)  # type: ignore[attr-defined]
 
 
+def _lane_count(num_qubits: int, num_bindings: int, threads: int) -> int:
+    """Bindings per block of the lane kernel.
+
+    A ``2**n x lanes`` block of about 4096 amplitudes (it stays in the L1/L2 cache), at most
+    64, and no more than a fair share of the bindings per thread (a power of two, at least 4).
+    """
+    lanes = max(4, min(64, _LANE_AMPLITUDES >> num_qubits))
+    share = max(1, -(-num_bindings // (2 * threads)))
+    return max(4, min(lanes, 1 << (share - 1).bit_length()))
+
+
 def _evaluate_block(
     payload: tuple[_Program, _Observables],
-    values: np.ndarray,
+    bindings: Bindings,
     obs_base: np.ndarray,
     obs_offsets: np.ndarray,
     num_threads: int | None,
+    rows: np.ndarray | None = None,
 ) -> np.ndarray:
     """Expectation values of one chunk of bindings, shape ``(k, F)``.
 
-    Entry ``(i, f)`` is observable ``obs_base[i] + obs_offsets[f]`` on binding ``values[i]``.
-    Runs in-process or as a Dask task; the numbers do not depend on where or how it is split.
+    Entry ``(i, f)`` is observable ``obs_base[i] + obs_offsets[f]`` on binding ``i`` (of
+    ``bindings``, or of its tables at ``rows`` when given). Runs in-process or as a Dask task;
+    the numbers do not depend on where or how it is split.
     """
+    if rows is not None:
+        bindings = replace(bindings, rows=rows)
     prog, obs = payload
-    k, f = values.shape[0], obs_offsets.shape[0]
-    row_param = np.repeat(np.arange(k, dtype=np.int64), f)
-    row_obs = (obs_base[:, None] + obs_offsets[None, :]).reshape(-1)
+    k, f = len(bindings), obs_offsets.shape[0]
     with _KERNEL_LOCK:
         # Numba's thread count is per calling thread and sticks: always set it.
         numba.set_num_threads(num_threads or _max_threads())
+        threads = numba.get_num_threads()
+        if prog.num_qubits <= _LANE_MAX_QUBITS:
+            lanes = _lane_count(prog.num_qubits, k, threads)
+            if obs.max_weight <= 1:
+                tail = prog.tail
+                term_q, term_w = obs.reduced_forms
+            else:
+                tail = len(prog.op_kind)
+                term_q, term_w = np.zeros(0, dtype=np.int64), np.zeros((0, 4))
+            return simulate_lanes(  # type: ignore[call-arg]
+                *prog.kernel_args(),
+                bindings.table,
+                bindings.rows,
+                bindings.pgroup,
+                bindings.tcos,
+                bindings.tsin,
+                np.ascontiguousarray(obs_base, dtype=np.int64),
+                np.ascontiguousarray(obs_offsets, dtype=np.int64),
+                obs.ptr,
+                obs.xmask,
+                obs.zmask,
+                obs.ny,
+                obs.coeff,
+                tail,
+                prog.tail_op,
+                term_q,
+                term_w,
+                lanes,
+                threads,  # one contiguous run per thread: fewer cold starts of its caches
+            )
+        row_param = np.repeat(np.arange(k, dtype=np.int64), f)
+        row_obs = (obs_base[:, None] + obs_offsets[None, :]).reshape(-1)
         out = simulate_rows(  # type: ignore[call-arg]
             *prog.kernel_args(),
-            np.ascontiguousarray(values, dtype=np.float64),
+            bindings.matrix(),
             row_param,
             row_obs,
             obs.ptr,
@@ -419,63 +161,10 @@ def _evaluate_block(
             obs.zmask,
             obs.ny,
             obs.coeff,
-            8 * numba.get_num_threads(),
+            8 * threads,
             _MAX_SNAPSHOT,
         )
     return out.reshape(k, f)
-
-
-@dataclass(frozen=True)
-class _Plan:
-    """How the bindings of a PUB map onto its (broadcast) output array.
-
-    Binding ``b`` (flat index into the parameter-values shape) feeds the outputs
-    ``out_base(b) + out_offsets`` with observables ``obs_base(b) + obs_offsets``.
-    """
-
-    shape: tuple[int, ...]
-    pshape: tuple[int, ...]
-    out_strides: np.ndarray
-    obs_strides: np.ndarray
-    out_offsets: np.ndarray
-    obs_offsets: np.ndarray
-
-    @classmethod
-    def build(cls, pshape: tuple[int, ...], oshape: tuple[int, ...]) -> _Plan:
-        shape = tuple(np.broadcast_shapes(pshape, oshape))
-        d = len(shape)
-        pp = (1,) * (d - len(pshape)) + tuple(pshape)
-        op = (1,) * (d - len(oshape)) + tuple(oshape)
-        ostr = np.array([int(np.prod(shape[k + 1 :])) for k in range(d)], dtype=np.int64)
-        obstr = np.array(
-            [int(np.prod(op[k + 1 :])) if op[k] > 1 else 0 for k in range(d)], dtype=np.int64
-        )
-        free = [k for k in range(d) if pp[k] == 1]
-        if free:
-            grid = np.indices([shape[k] for k in free]).reshape(len(free), -1)
-            out_off = (ostr[free, None] * grid).sum(axis=0)
-            obs_off = (obstr[free, None] * grid).sum(axis=0)
-        else:
-            out_off = obs_off = np.zeros(1, dtype=np.int64)
-        bound = [k for k in range(d) if pp[k] > 1]
-        return cls(
-            shape=shape,
-            pshape=pp,
-            out_strides=np.where(np.isin(np.arange(d), bound), ostr, 0),
-            obs_strides=np.where(np.isin(np.arange(d), bound), obstr, 0),
-            out_offsets=np.asarray(out_off, dtype=np.int64).reshape(-1),
-            obs_offsets=np.asarray(obs_off, dtype=np.int64).reshape(-1),
-        )
-
-    def bases(self, lo: int, hi: int) -> tuple[np.ndarray, np.ndarray]:
-        """Output and observable base indices of the flat bindings ``lo:hi``."""
-        idx = np.unravel_index(np.arange(lo, hi), self.pshape) if self.pshape else ()
-        out_base = np.zeros(hi - lo, dtype=np.int64)
-        obs_base = np.zeros(hi - lo, dtype=np.int64)
-        for k, ik in enumerate(idx):
-            out_base += self.out_strides[k] * ik
-            obs_base += self.obs_strides[k] * ik
-        return out_base, obs_base
 
 
 class BatchedEstimator(BaseEstimatorV2):
@@ -488,6 +177,13 @@ class BatchedEstimator(BaseEstimatorV2):
     (the compiled program is scattered to the workers once per PUB) and gathered in order;
     the results are bitwise identical to in-process ones. Expectation values equal Qiskit's
     :class:`~qiskit.primitives.StatevectorEstimator` to floating-point rounding.
+
+    Circuits of up to ten qubits are simulated in blocks of bindings side by side, vectorised
+    across the block. A bindings array made of several arrays that broadcast against each
+    other (zero strides, as from :func:`numpy.broadcast_to`: weight vectors × samples) is used
+    as it is: only its distinct rows are stored and their rotation angles evaluated once.
+    When every observable term acts on at most one qubit, the single-qubit gates after the
+    last two-qubit gate are folded into the measurement of reduced density matrices.
 
     Args:
         default_precision: when positive, Gaussian noise of this standard deviation is added to
@@ -510,6 +206,9 @@ class BatchedEstimator(BaseEstimatorV2):
         >>> np.round(res[0].data.evs, 12).tolist()
         [1.0, -1.0]
     """
+
+    accepts_broadcast_bindings = True
+    """:func:`~qiskit_patchqnn.execution.execute` may pass broadcast bindings unmaterialised."""
 
     def __init__(
         self,
@@ -687,12 +386,12 @@ class BatchedEstimator(BaseEstimatorV2):
         payload = (prog, _compile_observables(pub.observables, circuit.num_qubits))
         pshape = tuple(pub.parameter_values.shape)
         nb = math.prod(pshape)
-        values = _values_matrix(pub, nb, prog.num_parameters)
-        plan = _Plan.build(pshape, tuple(pub.observables.shape))
+        bindings = bindings_from_pub(pub, prog)
+        plan = Plan.build(pshape, tuple(pub.observables.shape))
         evs = np.empty(plan.shape)
         flat = evs.reshape(-1)
         if flat.size:
-            for out_base, block in self._blocks(payload, values, plan):
+            for out_base, block in self._blocks(payload, bindings, plan):
                 flat[out_base[:, None] + plan.out_offsets[None, :]] = block
         precision = float(pub.precision)
         if precision > 0:
@@ -712,34 +411,41 @@ class BatchedEstimator(BaseEstimatorV2):
         )
 
     def _blocks(
-        self, payload: tuple[_Program, _Observables], values: np.ndarray, plan: _Plan
+        self, payload: tuple[_Program, _Observables], bindings: Bindings, plan: Plan
     ) -> Iterator[tuple[np.ndarray, np.ndarray]]:
         """Yield ``(out_base, block)`` per chunk of bindings, in order."""
-        nb = values.shape[0]
-        starts = range(0, nb, self._chunk_size)
-        if self._client is None or nb <= self._chunk_size:
+        nb = len(bindings)
+        step = self._chunk_size
+        starts = range(0, nb, step)
+        if self._client is None or nb <= step:
             for lo in starts:
-                hi = min(lo + self._chunk_size, nb)
+                hi = min(lo + step, nb)
                 out_base, obs_base = plan.bases(lo, hi)
                 block = _evaluate_block(
-                    payload, values[lo:hi], obs_base, plan.obs_offsets, self._num_threads
+                    payload, bindings.chunk(lo, hi), obs_base, plan.obs_offsets, self._num_threads
                 )
                 yield out_base, block
             return
         client = self._client
         remote = client.scatter([payload], broadcast=True, hash=False)[0]
+        shared = None
+        if bindings.factored:  # the tables go once to every worker; tasks carry their rows
+            empty = replace(bindings, rows=bindings.rows[:0])
+            shared = client.scatter([empty], broadcast=True, hash=False)[0]
         window = self._max_in_flight or max(2, 2 * sum(client.nthreads().values()))
         pending: deque[tuple[np.ndarray, Any]] = deque()
         for lo in starts:
-            hi = min(lo + self._chunk_size, nb)
+            hi = min(lo + step, nb)
             out_base, obs_base = plan.bases(lo, hi)
+            part = bindings.chunk(lo, hi)
             fut = client.submit(
                 _evaluate_block,
                 remote,
-                values[lo:hi],
+                part if shared is None else shared,
                 obs_base,
                 plan.obs_offsets,
                 self._worker_threads,
+                None if shared is None else part.rows,
                 pure=False,
             )
             pending.append((out_base, fut))
@@ -749,20 +455,6 @@ class BatchedEstimator(BaseEstimatorV2):
         while pending:
             base0, fut0 = pending.popleft()
             yield base0, fut0.result()
-
-
-def _values_matrix(pub: EstimatorPub, nb: int, num_parameters: int) -> np.ndarray:
-    """The PUB's parameter values as a ``(nb, P)`` array, without a copy when possible."""
-    if not num_parameters:
-        return np.zeros((nb, 0))
-    bindings = pub.parameter_values
-    order = [p.name for p in pub.circuit.parameters]
-    if len(bindings.data) == 1:  # one array in circuit order: use it as it is
-        ((keys, arr),) = bindings.data.items()
-        if [getattr(k, "name", k) for k in keys] == order:
-            return np.ascontiguousarray(arr.reshape(nb, num_parameters), dtype=np.float64)
-    arr = bindings.as_array(pub.circuit.parameters)
-    return np.ascontiguousarray(arr.reshape(nb, num_parameters), dtype=np.float64)
 
 
 def _fingerprint(circuit: QuantumCircuit) -> object | None:

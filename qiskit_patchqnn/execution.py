@@ -33,11 +33,13 @@ from typing import Any
 import numpy as np
 from qiskit.circuit import Parameter, QuantumCircuit
 from qiskit.primitives import BaseEstimatorV2
+from qiskit.primitives.containers import BindingsArray
 from qiskit.quantum_info import SparsePauliOp
 
 __all__ = [
     "CostEstimate",
     "ExecutionLog",
+    "FactoredValues",
     "JobJournal",
     "JobLimits",
     "SubmissionDeclined",
@@ -52,6 +54,65 @@ __all__ = [
 ]
 
 _LOG = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class FactoredValues:
+    """Parameter values of shape ``(*shape, width)`` given as parts that broadcast to it.
+
+    A product of weight vectors and samples (``G`` points × ``K`` patches × ``N`` samples)
+    repeats each weight row over the samples and each input row over the points. Passed to
+    :func:`execute` as parts, it goes to an estimator that accepts broadcast bindings (such
+    as :class:`~qiskit_patchqnn.estimator.BatchedEstimator`) without being materialised;
+    any other estimator gets the full array.
+
+    Attributes:
+        shape: the bindings' shape.
+        width: number of value columns (as in a plain ``(B, width)`` array).
+        parts: ``(columns, array)`` pairs: ``array`` has shape ``(*s, len(columns))`` with
+            ``s`` broadcastable to ``shape``; every column appears in exactly one part.
+
+    Example:
+        >>> fv = FactoredValues(
+        ...     (2, 3), 2, ((np.array([0]), np.zeros((2, 1, 1))), (np.array([1]), np.ones((3, 1))))
+        ... )
+        >>> fv.materialize().tolist()
+        [[0.0, 1.0], [0.0, 1.0], [0.0, 1.0], [0.0, 1.0], [0.0, 1.0], [0.0, 1.0]]
+    """
+
+    shape: tuple[int, ...]
+    width: int
+    parts: tuple[tuple[np.ndarray, np.ndarray], ...]
+
+    def __post_init__(self) -> None:
+        cols = np.sort(np.concatenate([np.asarray(c, dtype=np.int64) for c, _ in self.parts]))
+        if not np.array_equal(cols, np.arange(self.width)):
+            raise ValueError(f"parts must cover each of the {self.width} columns exactly once")
+        for c, a in self.parts:
+            if np.shape(a)[-1] != len(c):
+                raise ValueError(
+                    f"a part for {len(c)} columns has shape {np.shape(a)} (last axis must match)"
+                )
+            np.broadcast_shapes(np.shape(a)[:-1], self.shape)  # raises if incompatible
+
+    @property
+    def size(self) -> int:
+        """Number of bindings."""
+        return math.prod(self.shape)
+
+    def broadcast(self) -> list[tuple[np.ndarray, np.ndarray]]:
+        """``(columns, view)`` with each part broadcast to ``(*shape, len(columns))`` (no copy)."""
+        return [
+            (np.asarray(c, dtype=np.int64), np.broadcast_to(a, (*self.shape, len(c))))
+            for c, a in self.parts
+        ]
+
+    def materialize(self) -> np.ndarray:
+        """The full ``(size, width)`` array."""
+        out = np.empty((*self.shape, self.width))
+        for c, view in self.broadcast():
+            out[..., c] = view
+        return out.reshape(-1, self.width)
 
 
 @dataclass
@@ -414,7 +475,7 @@ def execute(
     estimator: BaseEstimatorV2,
     circuit: QuantumCircuit,
     observables: Sequence,
-    values: Sequence[np.ndarray],
+    values: Sequence[np.ndarray | FactoredValues],
     *,
     precision: float | None = None,
     max_bindings: int = 1 << 16,
@@ -430,7 +491,10 @@ def execute(
         estimator: any :class:`~qiskit.primitives.BaseEstimatorV2`.
         circuit: the (ISA) circuit.
         observables: ``C`` observables (already laid out for ``circuit``).
-        values: arrays of shape ``(B_i, num_parameters)``.
+        values: arrays of shape ``(B_i, num_parameters)``, or :class:`FactoredValues`; these
+            go as one PUB of broadcast parts to an estimator whose
+            ``accepts_broadcast_bindings`` is true (without a journal), and materialised to
+            any other.
         precision: target precision passed to ``estimator.run`` (``None``: estimator default).
         max_bindings: largest number of bindings in one PUB; larger arrays are split.
         log: optional accumulator of counts and job ids.
@@ -470,7 +534,14 @@ def execute(
     ncls = len(observables)
     pubs: list[tuple] = []
     owners: list[int] = []
+    broadcast_ok = journal is None and getattr(estimator, "accepts_broadcast_bindings", False)
     for k, arr in enumerate(values):
+        if isinstance(arr, FactoredValues):
+            if broadcast_ok and arr.size:
+                pubs.append(_factored_pub(circuit, obs, arr, parameters))
+                owners.append(k)
+                continue
+            arr = arr.materialize()
         arr = np.asarray(arr, dtype=float)
         width = arr.shape[-1] if arr.ndim else 0
         if parameters is None and arr.size == 0:
@@ -493,6 +564,27 @@ def execute(
         [np.concatenate(e) if e else np.zeros((0, ncls)) for e in evs],
         [np.concatenate(s) if s else np.zeros((0, ncls)) for s in stds],
     )
+
+
+def _num_bindings(values: Any) -> int:
+    return int(values.size) if isinstance(values, BindingsArray) else len(values)
+
+
+def _factored_pub(
+    circuit: QuantumCircuit,
+    obs: np.ndarray,
+    values: FactoredValues,
+    parameters: Sequence[Parameter | str] | None,
+) -> tuple:
+    """One PUB whose bindings array holds the broadcast parts (observables ``(C, 1, ...)``)."""
+    source = list(circuit.parameters) if parameters is None else list(parameters)
+    if len(source) != values.width:
+        raise ValueError(
+            f"values have {values.width} columns but {len(source)} parameters name them"
+        )
+    names = [p.name if isinstance(p, Parameter) else str(p) for p in source]
+    data = {tuple(names[int(c)] for c in cols): view for cols, view in values.broadcast()}
+    return (circuit, obs.reshape(obs.shape[0], *([1] * len(values.shape))), BindingsArray(data))
 
 
 def _job_id(job: Any) -> str | None:
@@ -521,7 +613,7 @@ def _run_jobs(
         else 1
     )
     shots = _default_shots(estimator, precision)
-    groups = _split_jobs([len(p[2]) for p in pubs], limits, bases * shots)
+    groups = _split_jobs([_num_bindings(p[2]) for p in pubs], limits, bases * shots)
     label = _backend_label(estimator)
     loader = None
     if journal is not None:
@@ -552,7 +644,7 @@ def _run_jobs(
     if todo:
         hook = confirm if confirm is not None else (print_cost if hardware else None)
         if hook is not None:
-            nb = sum(len(pubs[i][2]) for g in todo for i in groups[g])
+            nb = sum(_num_bindings(pubs[i][2]) for g in todo for i in groups[g])
             cost = estimate_cost(nb, shots, num_bases=bases)
             if not hook(cost):
                 raise SubmissionDeclined(f"submission of {cost} declined by the confirm hook")
@@ -566,7 +658,7 @@ def _run_jobs(
         if log is not None:
             log.jobs += 1
             log.pubs += len(group_pubs)
-            log.bindings += sum(len(p[2]) for p in group_pubs)
+            log.bindings += sum(_num_bindings(p[2]) for p in group_pubs)
             if job_id is not None:
                 log.job_ids.append(job_id)
     results: list[Any] = []

@@ -32,7 +32,7 @@ from qiskit.quantum_info import SparsePauliOp
 from qiskit_machine_learning.neural_networks import EstimatorQNN, NeuralNetwork
 
 from .circuits import PatchCircuit, patch_circuit, readout_observables
-from .execution import CostEstimate, ExecutionLog, JobJournal, execute
+from .execution import CostEstimate, ExecutionLog, FactoredValues, JobJournal, execute
 from .layout import PatchLayout
 from .shifts import ShiftPlan, combine_gradient, gradient_shifts
 
@@ -379,17 +379,7 @@ class PatchQNN(NeuralNetwork):
             ``(N, K, F + P_k)``, or ``(G, N, K, F + P_k)`` for several weight vectors.
         """
         x = self.check_inputs(images)
-        w_all = np.asarray(weights, dtype=float)
-        if w_all.ndim == 2:
-            if w_all.shape[1] != self.num_weights:
-                raise ValueError(
-                    f"weights must have shape (G, {self.num_weights}), got {w_all.shape}"
-                )
-            if not np.all(np.isfinite(w_all)):
-                raise ValueError("weights contain NaN or infinite values")
-            many = w_all
-        else:
-            many = self.check_weights(w_all)[None, :]
+        many = self._weight_rows(weights)
         g = len(many)
         k, p = self.num_patches, self.weights_per_patch
         angles = (x * self.input_scale)[None, :, :]  # (1, N, H*W)
@@ -400,7 +390,18 @@ class PatchQNN(NeuralNetwork):
         )
         theta = np.broadcast_to(many[:, None, : k * p].reshape(g, 1, k, p), (g, len(x), k, p))
         out = np.concatenate([inputs, theta], axis=-1)
-        return out if w_all.ndim == 2 else out[0]
+        return out if np.ndim(weights) == 2 else out[0]
+
+    def _weight_rows(self, weights: np.ndarray) -> np.ndarray:
+        """Checked weight vectors as rows ``(G, P)`` (one vector gives ``G = 1``)."""
+        many = np.asarray(weights, dtype=float)
+        if many.ndim != 2:
+            return self.check_weights(many)[None, :]
+        if many.shape[1] != self.num_weights:
+            raise ValueError(f"weights must have shape (G, {self.num_weights}), got {many.shape}")
+        if not np.all(np.isfinite(many)):
+            raise ValueError("weights contain NaN or infinite values")
+        return many
 
     def global_index(self) -> np.ndarray:
         """For each patch and local parameter (inputs, then weights), its weight index.
@@ -431,21 +432,26 @@ class PatchQNN(NeuralNetwork):
         """
         return self.evaluate_columns([self.plan.bind(v) for v in values])
 
-    def evaluate_columns(self, columns: Sequence[np.ndarray]) -> list[np.ndarray]:
-        """Patch outputs at points given as evaluation-circuit columns, in one job."""
+    def evaluate_columns(self, columns: Sequence[np.ndarray | FactoredValues]) -> list[np.ndarray]:
+        """Patch outputs at points given as evaluation-circuit columns, in one job.
+
+        Each entry is an array ``(..., columns)`` or a
+        :class:`~qiskit_patchqnn.execution.FactoredValues` (see :meth:`factored_columns`);
+        the result for it has its leading shape and a last axis of ``C`` outputs.
+        """
         return [e for e, _ in self.evaluate_columns_with_errors(columns)]
 
     def evaluate_columns_with_errors(
-        self, columns: Sequence[np.ndarray]
+        self, columns: Sequence[np.ndarray | FactoredValues]
     ) -> list[tuple[np.ndarray, np.ndarray]]:
         """Like :meth:`evaluate_columns`, returning ``(evs, stds)`` for each array."""
         ncols = self.plan.circuit.num_parameters
-        shapes = [np.shape(c)[:-1] for c in columns]
+        shapes = [c.shape if isinstance(c, FactoredValues) else np.shape(c)[:-1] for c in columns]
         evs, stds = execute(
             self.estimator,
             self._eval_circuit,
             self._eval_observables,
-            [np.reshape(c, (-1, ncols)) for c in columns],
+            [c if isinstance(c, FactoredValues) else np.reshape(c, (-1, ncols)) for c in columns],
             precision=self.precision,
             max_bindings=self.max_bindings,
             log=self.log,
@@ -460,8 +466,78 @@ class PatchQNN(NeuralNetwork):
 
     # ------------------------------------------------------------------ passes
     def patch_outputs(self, images: np.ndarray, weights: np.ndarray) -> np.ndarray:
-        """Expectation values of every patch, ``(N, K, C)``."""
-        return self.evaluate([self.patch_angles(images, weights)])[0]
+        """Expectation values of every patch, in one job.
+
+        The bindings are :meth:`factored_columns`: patch by patch, weights and inputs as
+        broadcast parts that an estimator such as
+        :class:`~qiskit_patchqnn.estimator.BatchedEstimator` uses without materialising
+        (any other estimator gets the full array).
+
+        Args:
+            images: ``(N, H*W)``.
+            weights: one weight vector ``(P,)``, or ``G`` of them ``(G, P)``.
+
+        Returns:
+            ``(N, K, C)``, or ``(G, N, K, C)`` for several weight vectors.
+
+        Example:
+            >>> qnn = PatchQNN(PatchLayout.grid((4, 4), (3, 3), 4), num_classes=4)
+            >>> w = qnn.initial_weights(seed=0)
+            >>> qnn.patch_outputs(np.zeros((2, 16)), np.stack([w, w])).shape
+            (2, 2, 4, 4)
+        """
+        (out,) = self.evaluate_columns([self.factored_columns(images, weights)])
+        out = np.swapaxes(out, -3, -2)  # (G, N, K, C)
+        return out if np.ndim(weights) == 2 else out[0]
+
+    def factored_columns(self, images: np.ndarray, weights: np.ndarray) -> FactoredValues:
+        """Evaluation-circuit columns of every (point, patch, sample), as broadcast parts.
+
+        Patch-major, so consecutive bindings share a patch's weights. Columns fed by weights
+        vary only with ``(G, K)`` and columns fed by inputs only with ``(K, N)`` (``(G, K, N)``
+        when the inputs carry a trainable bias), so neither is repeated in memory.
+
+        Args:
+            images: ``(N, H*W)``.
+            weights: one weight vector ``(P,)``, or ``G`` of them ``(G, P)``.
+
+        Returns:
+            Bindings of shape ``(G, K, N)`` (``G = 1`` for one weight vector).
+
+        Example:
+            >>> qnn = PatchQNN(PatchLayout.grid((4, 4), (3, 3), 4), num_classes=4)
+            >>> fv = qnn.factored_columns(np.zeros((5, 16)), qnn.initial_weights(seed=0))
+            >>> fv.shape, [part.shape for _, part in fv.parts]
+            ((1, 4, 5), [(1, 4, 5, 9), (1, 4, 1, 30)])
+        """
+        x = self.check_inputs(images)
+        many = self._weight_rows(weights)
+        g, n = len(many), len(x)
+        k, p, f = self.num_patches, self.weights_per_patch, self.patch_circuit.num_inputs
+        angles = (x * self.input_scale)[None]  # (1, N, H*W)
+        if self.input_bias:
+            angles = angles + many[:, None, k * p :]  # (G, N, H*W)
+        inputs = np.swapaxes(angles[:, :, self._pixels], 1, 2)  # (G or 1, K, N, F)
+        theta = many[:, : k * p].reshape(g, k, 1, p)
+        local_in = np.concatenate([inputs, np.zeros((*inputs.shape[:-1], p))], axis=-1)
+        local_w = np.concatenate([np.zeros((g, k, 1, f)), theta], axis=-1)
+        parts = tuple(
+            (cols, self.plan.bind(local)[..., cols])
+            for cols, local in zip(self._column_sources, (local_in, local_w), strict=True)
+            if len(cols)
+        )
+        return FactoredValues((g, k, n), self.plan.circuit.num_parameters, parts)
+
+    @cached_property
+    def _column_sources(self) -> tuple[np.ndarray, np.ndarray]:
+        """Evaluation-circuit columns fed by a patch input, and those fed by a weight."""
+        plan = self.plan
+        source = np.empty(plan.circuit.num_parameters, dtype=np.int64)
+        if len(plan.passthrough):
+            source[plan.passthrough[:, 1]] = plan.passthrough[:, 0]
+        source[plan.occ_column] = plan.occ_param
+        f = self.patch_circuit.num_inputs
+        return np.flatnonzero(source < f), np.flatnonzero(source >= f)
 
     def logits_from_outputs(self, outputs: np.ndarray) -> np.ndarray:
         """Aggregate patch outputs ``(..., K, C)`` into logits ``(..., C)``."""

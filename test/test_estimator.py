@@ -16,6 +16,7 @@ import pytest
 from qiskit.circuit import Parameter, ParameterVector, QuantumCircuit
 from qiskit.circuit.library import ECRGate, RZZGate, UGate, iSwapGate
 from qiskit.primitives import StatevectorEstimator
+from qiskit.primitives.containers import BindingsArray
 from qiskit.quantum_info import SparseObservable, SparsePauliOp, Statevector
 
 from qiskit_patchqnn.circuits import patch_circuit, readout_observables
@@ -291,7 +292,7 @@ def test_dask_path_matches_in_process() -> None:
     pc = patch_circuit(4, 16, depth=1)
     obs = [[o] for o in readout_observables(4, 8)]
     values = np.random.default_rng(9).uniform(-np.pi, np.pi, (2000, pc.circuit.num_parameters))
-    pubs = [(pc.circuit, obs, values), (pc.circuit, obs, values[:10])]
+    pubs = [(pc.circuit, obs, values), (pc.circuit, obs, values[:10]), _factored_pub(pc, 7)]
     local = ours(pubs)
     with (
         distributed.LocalCluster(
@@ -303,7 +304,7 @@ def test_dask_path_matches_in_process() -> None:
         with distributed.get_task_stream(client) as stream:
             remote = [r.data.evs for r in est.run(pubs).result()]
     blocks = [t for t in stream.data if "_evaluate_block" in t["key"]]
-    assert len(blocks) == 7  # ceil(2000 / 300) tasks; the 10-binding PUB stays in-process
+    assert len(blocks) == 7 + 3  # ceil(2000 / 300) + ceil(900 / 300) tasks; 10 stay local
     for r, loc in zip(remote, local, strict=True):
         assert r.shape == loc.shape
         assert np.array_equal(r, loc)
@@ -312,19 +313,19 @@ def test_dask_path_matches_in_process() -> None:
 def test_chunks_bound_the_kernel_buffers(monkeypatch: pytest.MonkeyPatch) -> None:
     import qiskit_patchqnn.estimator as module
 
-    rows: list[int] = []
-    kernel = module.simulate_rows
+    bindings: list[int] = []
+    kernel = module.simulate_lanes
 
     def spy(*args):  # noqa: ANN002, ANN202
-        rows.append(len(args[-8]))  # row_param
+        bindings.append(len(args[13]))  # values
         return kernel(*args)
 
-    monkeypatch.setattr(module, "simulate_rows", spy)
+    monkeypatch.setattr(module, "simulate_lanes", spy)
     pc = patch_circuit(4, 8, depth=1)
     obs = [[o] for o in readout_observables(4, 8)]
     values = np.random.default_rng(4).uniform(-1, 1, (1000, pc.circuit.num_parameters))
     (got,) = ours([(pc.circuit, obs, values)], chunk_size=64)
-    assert rows == [64 * 8] * 15 + [40 * 8]
+    assert bindings == [64] * 15 + [40]
     (full,) = ours([(pc.circuit, obs, values)])
     assert np.array_equal(got, full)
 
@@ -340,27 +341,149 @@ def test_bindings_as_dict_in_any_order() -> None:
     np.testing.assert_allclose(got, expected, atol=ATOL, rtol=0)
 
 
-def test_resuming_shared_prefixes_is_bitwise_identical(monkeypatch):
-    """Consecutive shifted bindings resume from saved states; the numbers must not change."""
-    import qiskit_patchqnn.estimator as estimator_module
-
-    pc = patch_circuit(3, 6, 2)
-    qc = pc.circuit
-    obs = [[o] for o in readout_observables(3, 4)]
-    rng = np.random.default_rng(7)
+def _shift_rows(qc: QuantumCircuit, rng: np.random.Generator) -> np.ndarray:
+    """Gradient-style bindings: a base point, then each angle shifted by +-pi/2 in turn."""
     base = rng.uniform(0, np.pi, qc.num_parameters)
     rows = [base]
-    for i in range(qc.num_parameters):  # gradient-style rows: one angle shifted at a time
+    for i in range(qc.num_parameters):
         for sign in (1.0, -1.0):
             row = base.copy()
             row[i] += sign * np.pi / 2
             rows.append(row)
     rows.append(rows[-1].copy())  # a repeated binding
     rows.append(rng.uniform(0, np.pi, qc.num_parameters))  # shares nothing
-    values = np.array(rows)
+    return np.array(rows)
+
+
+def test_resuming_shared_prefixes_is_bitwise_identical(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The one-binding-at-a-time kernel resumes shifted bindings from saved states."""
+    import qiskit_patchqnn.estimator as estimator_module
+
+    monkeypatch.setattr(estimator_module, "_LANE_MAX_QUBITS", 0)  # wide-circuit kernel
+    pc = patch_circuit(3, 6, 2)
+    qc = pc.circuit
+    obs = [[o] for o in readout_observables(3, 4)]
+    values = _shift_rows(qc, np.random.default_rng(7))
     reused = BatchedEstimator().run([(qc, obs, values)]).result()[0].data.evs
     monkeypatch.setattr(estimator_module, "_MAX_SNAPSHOT", 0)
     fresh = BatchedEstimator().run([(qc, obs, values)]).result()[0].data.evs
     np.testing.assert_array_equal(reused, fresh)
     ref = StatevectorEstimator().run([(qc, obs, values[:5])]).result()[0].data.evs
     np.testing.assert_allclose(reused[:, :5], ref, atol=1e-12)
+
+
+@pytest.mark.parametrize("single_qubit_observables", [True, False])
+def test_lane_kernel_reuse_is_bitwise_identical(
+    monkeypatch: pytest.MonkeyPatch, single_qubit_observables: bool
+) -> None:
+    """Cached angles, fused gates and saved prefix states change no bit of the results:
+    a binding evaluated alone (chunk of one, nothing to reuse) gives the same numbers as in a
+    block of lanes, whatever the lane count; the one-at-a-time kernel agrees to rounding."""
+    import qiskit_patchqnn.estimator as estimator_module
+
+    pc = patch_circuit(3, 6, 2)
+    qc = pc.circuit
+    rng = np.random.default_rng(8)
+    if single_qubit_observables:  # the measurement folds the last layer in
+        obs = [[o] for o in readout_observables(3, 4)]
+    else:
+        obs = [[random_observable(3, 3, rng)] for _ in range(2)]
+    shifts = _shift_rows(qc, rng)
+    values = np.concatenate([shifts, shifts[::-1], np.repeat(shifts[:3], 5, axis=0)])
+    (blocked,) = ours([(qc, obs, values)])
+    (alone,) = ours([(qc, obs, values)], chunk_size=1)
+    np.testing.assert_array_equal(blocked, alone)
+    for amplitudes in (32, 64):  # 4 and 8 lanes
+        monkeypatch.setattr(estimator_module, "_LANE_AMPLITUDES", amplitudes)
+        (other,) = ours([(qc, obs, values)], num_threads=1)
+        np.testing.assert_array_equal(blocked, other)
+    monkeypatch.setattr(estimator_module, "_LANE_MAX_QUBITS", 0)
+    (rows,) = ours([(qc, obs, values)])
+    np.testing.assert_allclose(blocked, rows, atol=1e-13, rtol=0)
+    ref = StatevectorEstimator().run([(qc, obs, values[:9])]).result()[0].data.evs
+    np.testing.assert_allclose(blocked[:, :9], ref, atol=1e-12, rtol=0)
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_single_qubit_observables_fold_the_last_layer(seed: int) -> None:
+    """Sums of one-qubit Paulis (Y and identity terms included) read the reduced density
+    matrices with the last single-qubit layer folded in; random circuits, some with no
+    two-qubit gate at all (everything folded)."""
+    rng = np.random.default_rng(300 + seed)
+    n = 1 + seed % 4
+    qc = random_circuit(n, 30, seed) if seed < 4 else QuantumCircuit(n)
+    t = Parameter("t")
+    for q in range(n if seed % 2 == 0 else 1):  # odd seeds: a last layer on qubit 0 only
+        qc.ry(t * (q + 1), q)
+        qc.rx(0.3 * t, q)
+    labels = []
+    for _ in range(3):
+        ops = []
+        for _ in range(3):
+            lab = ["I"] * n
+            lab[int(rng.integers(n))] = "IXYZ"[int(rng.integers(4))]
+            ops.append("".join(lab))
+        labels.append(SparsePauliOp(ops, rng.normal(size=3)))
+    values = rng.uniform(-np.pi, np.pi, (11, qc.num_parameters))
+    pub = (qc, [[o] for o in labels], values)
+    (expected,) = reference([pub])
+    (got,) = ours([pub])
+    np.testing.assert_allclose(got, expected, atol=ATOL, rtol=0)
+    assert np.ptp(got) > 0.05
+
+
+def _factored_pub(pc, seed: int, observables: list | None = None) -> tuple:
+    """A PUB of 5 weight vectors x 3 'patches' x 60 'samples' as two broadcast arrays."""
+    rng = np.random.default_rng(seed)
+    shape = (5, 3, 60)
+    inputs = rng.uniform(-np.pi, np.pi, (1, 3, 60, pc.num_inputs))
+    weights = rng.uniform(-np.pi, np.pi, (5, 3, 1, pc.num_weights))
+    bindings = BindingsArray(
+        {
+            tuple(pc.input_params): np.broadcast_to(inputs, (*shape, pc.num_inputs)),
+            tuple(pc.weight_params): np.broadcast_to(weights, (*shape, pc.num_weights)),
+        }
+    )
+    if observables is None:
+        observables = readout_observables(pc.circuit.num_qubits, 2 * pc.circuit.num_qubits)
+    obs = np.empty((len(observables), 1, 1, 1), dtype=object)
+    for i, o in enumerate(observables):
+        obs[i, 0, 0, 0] = o
+    return (pc.circuit, obs, bindings)
+
+
+@pytest.mark.parametrize("single_qubit_observables", [True, False])
+def test_broadcast_bindings_are_used_unmaterialised(single_qubit_observables: bool) -> None:
+    """A bindings array of broadcast parts gives the numbers of the materialised array (to
+    rounding: the rotation tables come from another code path), bitwise the same for every
+    chunk size, and the numbers of Qiskit's reference estimator."""
+    pc = patch_circuit(3, 6, 1)
+    rng = np.random.default_rng(11)
+    observables = None if single_qubit_observables else [random_observable(3, 3, rng)]
+    circuit, obs, bindings = _factored_pub(pc, 3, observables)
+    (factored,) = ours([(circuit, obs, bindings)])
+    assert factored.shape == (obs.shape[0], 5, 3, 60)
+    plain_values = bindings.as_array(circuit.parameters)
+    (plain,) = ours([(circuit, obs, plain_values)])
+    np.testing.assert_allclose(factored, plain, atol=1e-13, rtol=0)
+    for chunk in (1, 7, 64):
+        (chunked,) = ours([(circuit, obs, bindings)], chunk_size=chunk)
+        np.testing.assert_array_equal(chunked, factored)
+    ref_values = plain_values[:2, :, :4]
+    (ref,) = reference([(circuit, obs, ref_values)])
+    np.testing.assert_allclose(factored[:, :2, :, :4], ref, atol=ATOL, rtol=0)
+
+
+def test_broadcast_bindings_take_the_unbroadcast_path_when_names_do_not_match() -> None:
+    """Parts that do not name every circuit parameter fall back to the plain route, which
+    raises the usual error."""
+    pc = patch_circuit(2, 2, 1)
+    shape = (2, 3)
+    bindings = BindingsArray(
+        {
+            tuple(pc.input_params): np.broadcast_to(np.zeros((1, 3, 2)), (*shape, 2)),
+            tuple(pc.weight_params[:-1]): np.zeros((*shape, pc.num_weights - 1)),
+        }
+    )
+    with pytest.raises(ValueError, match="parameter"):
+        ours([(pc.circuit, "ZI", bindings)])

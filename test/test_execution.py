@@ -22,6 +22,7 @@ from qiskit_patchqnn.estimator import BatchedEstimator
 from qiskit_patchqnn.execution import (
     CostEstimate,
     ExecutionLog,
+    FactoredValues,
     JobJournal,
     JobLimits,
     SubmissionDeclined,
@@ -238,3 +239,36 @@ def test_cost_helpers():
         estimate_cost(10, -1)
     with pytest.raises(ValueError, match="precision"):
         shots_for_precision(0.0)
+
+
+def test_factored_values_go_unmaterialised_only_where_accepted(problem):
+    """FactoredValues reach a BatchedEstimator as one PUB of broadcast parts; any other
+    estimator (or a journaled run) gets the materialised array, with the same numbers."""
+    qc, obs, _, _ = problem
+    rng = np.random.default_rng(5)
+    first = rng.uniform(0, np.pi, (4, 1, 1))  # column 0 varies along axis 0 only
+    rest = rng.uniform(0, np.pi, (1, 6, 2))  # columns 1, 2 along axis 1 only
+    fv = FactoredValues((4, 6), 3, ((np.array([0]), first), (np.array([1, 2]), rest)))
+    full = fv.materialize()
+    assert full.shape == (24, 3)
+    np.testing.assert_array_equal(full[7], [first[1, 0, 0], *rest[0, 1]])
+    ref, _ = execute(BatchedEstimator(), qc, obs, [full])
+    log = ExecutionLog()
+    got, stds = execute(BatchedEstimator(), qc, obs, [fv, full[:5]], log=log)
+    assert got[0].shape == stds[0].shape == (24, 3)
+    np.testing.assert_allclose(got[0], ref[0], atol=1e-13)
+    np.testing.assert_array_equal(got[1], ref[0][:5])
+    assert (log.jobs, log.pubs, log.bindings) == (1, 2, 29)
+    counting = CountingEstimator({})  # no accepts_broadcast_bindings: materialised
+    other, _ = execute(counting, qc, obs, [fv])
+    np.testing.assert_allclose(other[0], ref[0], atol=1e-13)
+    assert counting.submitted_bindings == 24
+
+
+def test_factored_values_validate_their_parts():
+    with pytest.raises(ValueError, match="cover each of the 3 columns exactly once"):
+        FactoredValues((2,), 3, ((np.array([0, 1]), np.zeros((2, 2))),))
+    with pytest.raises(ValueError, match="last axis must match"):
+        FactoredValues((2,), 1, ((np.array([0]), np.zeros((2, 2))),))
+    with pytest.raises(ValueError, match="broadcast"):
+        FactoredValues((2,), 1, ((np.array([0]), np.zeros((3, 1))),))

@@ -202,3 +202,48 @@ def test_patch_angles_for_many_weight_vectors_equal_one_by_one():
     np.testing.assert_array_equal(qnn.patch_angles(x, many), stacked)
     with pytest.raises(ValueError, match=r"shape \(G, 136\)"):
         qnn.patch_angles(x, many[:, :-1])
+
+
+def _shared_weight_circuit() -> PatchCircuit:
+    """3 qubits, 9 inputs, 4 weights; weight 0 drives two gates with scales and offsets."""
+    x = ParameterVector("input", 9)
+    w = ParameterVector("weight", 4)
+    qc = QuantumCircuit(3)
+    qc.rx(2 * w[0], 0)
+    qc.ry(w[0] - 0.3, 1)
+    for i in range(9):
+        qc.ry(x[i], i % 3)
+        if i % 3 == 2:
+            qc.cz(0, 1)
+            qc.cz(1, 2)
+    for q in range(3):
+        qc.rx(w[1 + q], q)
+    return PatchCircuit(qc, tuple(x), tuple(w))
+
+
+@pytest.mark.parametrize("input_bias", [False, True])
+@pytest.mark.parametrize("shared", [False, True])
+def test_factored_columns_equal_the_materialised_bindings(input_bias: bool, shared: bool) -> None:
+    """The broadcast parts that forward and scans send equal the full binding array, patch-major,
+    with a trainable input bias and with a weight shared by two scaled gates."""
+    circuit = _shared_weight_circuit() if shared else None
+    qnn = PatchQNN(
+        PatchLayout.grid((4, 4), (3, 3), 4),
+        1,
+        num_classes=4,
+        input_bias=input_bias,
+        circuit=circuit,
+    )
+    rng = np.random.default_rng(2)
+    x = rng.uniform(0, 1, (5, 16))
+    ws = rng.uniform(-1, 1, (3, qnn.num_weights))
+    fv = qnn.factored_columns(x, ws)
+    assert fv.shape == (3, qnn.num_patches, 5)
+    expected = np.swapaxes(qnn.bind(qnn.patch_angles(x, ws)), 1, 2)  # (G, K, N, cols)
+    np.testing.assert_array_equal(fv.materialize(), expected.reshape(-1, expected.shape[-1]))
+    many = qnn.patch_outputs(x, ws)
+    assert many.shape == (3, 5, qnn.num_patches, 4)
+    for g in range(3):
+        np.testing.assert_allclose(many[g], qnn.patch_outputs(x, ws[g]), atol=1e-13)
+    (plain,) = qnn.evaluate([qnn.patch_angles(x, ws[1])])  # the unfactored route
+    np.testing.assert_allclose(many[1], plain, atol=1e-13)

@@ -36,6 +36,10 @@ __all__ = ["evaluate_points", "scan_line", "scan_plane"]
 
 DEFAULT_CHUNK_BINDINGS = 1 << 16
 """Default number of circuit bindings (grid points × samples × patches) per chunk."""
+BROADCAST_CHUNK_BINDINGS = 1 << 18
+"""The same for an estimator that takes broadcast bindings (the default
+:class:`~qiskit_patchqnn.estimator.BatchedEstimator`): it never holds the product of points
+and samples, only their outputs, so its jobs can be four times larger."""
 
 
 def _labels(y: Any, n: int, num_classes: int) -> np.ndarray:
@@ -74,7 +78,9 @@ def evaluate_points(
         points: weight vectors ``(G, P)``.
         progress: show a progress bar (one step per chunk).
         chunk_points: weight vectors per estimator job; default keeps each job at about
-            ``65536`` circuit bindings (``G × N × K``).
+            ``65536`` circuit bindings (``G × N × K``), or ``262144`` on an estimator that
+            takes broadcast bindings (such as the default
+            :class:`~qiskit_patchqnn.estimator.BatchedEstimator`).
         desc: progress-bar label.
 
     Returns:
@@ -98,7 +104,9 @@ def evaluate_points(
     g = len(pts)
     per_point = max(1, len(x) * int(qnn.num_patches))
     if chunk_points is None:
-        chunk_points = max(1, DEFAULT_CHUNK_BINDINGS // per_point)
+        broadcast = getattr(qnn.estimator, "accepts_broadcast_bindings", False)
+        budget = BROADCAST_CHUNK_BINDINGS if broadcast else DEFAULT_CHUNK_BINDINGS
+        chunk_points = max(1, budget // per_point)
     if chunk_points < 1:
         raise ValueError(f"chunk_points must be >= 1, got {chunk_points}")
     losses = np.empty(g)
@@ -107,8 +115,7 @@ def evaluate_points(
     with tqdm(total=g, desc=desc, unit="pt", disable=not progress, leave=False) as bar:
         for lo in range(0, g, chunk_points):
             hi = min(lo + chunk_points, g)
-            angles = qnn.patch_angles(x, pts[lo:hi])  # (g, N, K, F+P)
-            outputs = qnn.evaluate([angles])[0]  # (g, N, K, C)
+            outputs = qnn.patch_outputs(x, pts[lo:hi])  # (g, N, K, C)
             logits = qnn.logits_from_outputs(outputs)  # (g, N, C)
             losses[lo:hi] = -log_softmax(logits)[:, rows, labels].mean(axis=1)
             accs[lo:hi] = (np.argmax(logits, axis=-1) == labels[None, :]).mean(axis=1)
