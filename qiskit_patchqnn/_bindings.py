@@ -19,6 +19,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, replace
 
+import numba
 import numpy as np
 from qiskit.primitives.containers.estimator_pub import EstimatorPub
 
@@ -123,15 +124,23 @@ class Plan:
         return out_base, obs_base
 
 
-def bindings_from_pub(pub: EstimatorPub, prog: _Program) -> Bindings:
-    """The PUB's parameter values as :class:`Bindings` (factored when they broadcast)."""
+def bindings_from_pub(pub: EstimatorPub, prog: _Program, num_threads: int) -> Bindings:
+    """The PUB's parameter values as :class:`Bindings`.
+
+    Factored when the bindings array's parts broadcast and their distinct rows, with their
+    rotation tables, take no more memory than the plain ``(B, P)`` array would; plain
+    otherwise. ``num_threads`` is the Numba thread count for tabulating the rotations.
+    """
     nb = math.prod(pub.parameter_values.shape)
     npar = prog.num_parameters
-    plain = np.zeros((0, prog.el_kind.shape[0]))
+    nel = prog.el_kind.shape[0]
+    plain = np.zeros((0, nel))
     groups = _factor_groups(pub) if npar else None
     order = {p.name: i for i, p in enumerate(pub.circuit.parameters)}
     if groups is not None and sorted(n for g in groups for n in g[0]) != sorted(order):
         groups = None  # names that do not match the circuit: the plain path raises
+    if groups is not None and sum(len(g[1]) for g in groups) * (npar + 2 * nel) > nb * npar:
+        groups = None  # parts that hardly repeat (e.g. inputs with a trainable bias)
     if groups is None:
         values = _values_matrix(pub, nb, npar)
         return Bindings(
@@ -155,6 +164,7 @@ def bindings_from_pub(pub: EstimatorPub, prog: _Program) -> Bindings:
         rows[:, j] = idx + offset
         offset += len(tab)
     with KERNEL_LOCK:
+        numba.set_num_threads(num_threads)  # per calling thread, and it sticks: always set it
         tcos, tsin = element_tables(  # type: ignore[call-arg]
             table, rgroup, pgroup, prog.el_kind, prog.el_param, prog.el_scale, prog.el_shift
         )

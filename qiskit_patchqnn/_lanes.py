@@ -257,16 +257,6 @@ def simulate_lanes(
     dim = 1 << num_qubits
     nops = op_kind.shape[0]
     nel = el_kind.shape[0]
-    nterm = term_x.shape[0]
-    sign = np.empty((nterm, dim))
-    for m in range(nterm):
-        for i in range(dim):
-            v = i & term_z[m]
-            p = 0
-            while v:
-                v &= v - 1
-                p ^= 1
-            sign[m, i] = -1.0 if p else 1.0
     nl = lanes
     nblocks = (nb + nl - 1) // nl
     nruns = max(1, min(nruns, nblocks))
@@ -398,13 +388,13 @@ def simulate_lanes(
                 _observe(
                     sr,
                     si,
-                    sign,
                     b0,
                     nb,
                     obs_base,
                     obs_offsets,
                     obs_ptr,
                     term_x,
+                    term_z,
                     term_ny,
                     term_coeff,
                     out,

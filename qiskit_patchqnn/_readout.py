@@ -22,8 +22,21 @@ from numba import njit
 
 
 @njit(cache=True)
-def _term(sr, si, sign, xmask, ny, lo, hi, out, accr, acci):  # pragma: no cover - compiled
-    """``out[lane] = <psi| i^ny X^x Z^z |psi>`` for lanes ``lo:hi`` (``sign`` = Z parities).
+def _zsign(i, zmask):  # pragma: no cover - compiled
+    """``(-1) ** popcount(i & zmask)``."""
+    v = i & zmask
+    v ^= v >> 32
+    v ^= v >> 16
+    v ^= v >> 8
+    v ^= v >> 4
+    v ^= v >> 2
+    v ^= v >> 1
+    return -1.0 if v & 1 else 1.0
+
+
+@njit(cache=True)
+def _term(sr, si, zmask, xmask, ny, lo, hi, out, accr, acci):  # pragma: no cover - compiled
+    """``out[lane] = <psi| i^ny X^x Z^z |psi>`` for lanes ``lo:hi``.
 
     ``accr`` and ``acci`` are scratch buffers of at least ``hi`` entries.
     """
@@ -33,7 +46,7 @@ def _term(sr, si, sign, xmask, ny, lo, hi, out, accr, acci):  # pragma: no cover
         acci[lane] = 0.0
     if xmask == 0:
         for i in range(dim):
-            s = sign[i]
+            s = _zsign(i, zmask)
             for lane in range(lo, hi):
                 accr[lane] += s * (sr[i, lane] * sr[i, lane] + si[i, lane] * si[i, lane])
         for lane in range(lo, hi):
@@ -42,7 +55,7 @@ def _term(sr, si, sign, xmask, ny, lo, hi, out, accr, acci):  # pragma: no cover
     # sum_i sign_i conj(psi[i ^ x]) psi[i]
     for i in range(dim):
         j = i ^ xmask
-        s = sign[i]
+        s = _zsign(i, zmask)
         for lane in range(lo, hi):
             accr[lane] += s * (sr[j, lane] * sr[i, lane] + si[j, lane] * si[i, lane])
             acci[lane] += s * (sr[j, lane] * si[i, lane] - si[j, lane] * sr[i, lane])
@@ -62,13 +75,13 @@ def _term(sr, si, sign, xmask, ny, lo, hi, out, accr, acci):  # pragma: no cover
 def _observe(
     sr,
     si,
-    sign,
     b0,
     nb,
     obs_base,
     obs_offsets,
     obs_ptr,
     term_x,
+    term_z,
     term_ny,
     term_coeff,
     out,
@@ -90,7 +103,7 @@ def _observe(
             lo, hi = (0, nl) if uniform else (g, g + 1)
             ob = obs_base[min(b0 + g, nb - 1)] + obs_offsets[f]
             for m in range(obs_ptr[ob], obs_ptr[ob + 1]):
-                _term(sr, si, sign[m], term_x[m], term_ny[m], lo, hi, val, accr, acci)
+                _term(sr, si, term_z[m], term_x[m], term_ny[m], lo, hi, val, accr, acci)
                 for lane in range(lo, hi):
                     tot[lane] += term_coeff[m] * val[lane]
         for lane in range(min(nl, nb - b0)):

@@ -386,7 +386,7 @@ class BatchedEstimator(BaseEstimatorV2):
         payload = (prog, _compile_observables(pub.observables, circuit.num_qubits))
         pshape = tuple(pub.parameter_values.shape)
         nb = math.prod(pshape)
-        bindings = bindings_from_pub(pub, prog)
+        bindings = bindings_from_pub(pub, prog, self._num_threads or _max_threads())
         plan = Plan.build(pshape, tuple(pub.observables.shape))
         evs = np.empty(plan.shape)
         flat = evs.reshape(-1)

@@ -93,7 +93,14 @@ class FactoredValues:
                 raise ValueError(
                     f"a part for {len(c)} columns has shape {np.shape(a)} (last axis must match)"
                 )
-            np.broadcast_shapes(np.shape(a)[:-1], self.shape)  # raises if incompatible
+            s = np.shape(a)[:-1]
+            lead = tuple(self.shape[len(self.shape) - len(s) :]) if s else ()
+            if len(s) > len(self.shape) or any(
+                m not in (1, n) for m, n in zip(s, lead, strict=True)
+            ):
+                raise ValueError(
+                    f"a part of shape {np.shape(a)} does not broadcast to {self.shape}"
+                )
 
     @property
     def size(self) -> int:
@@ -106,6 +113,27 @@ class FactoredValues:
             (np.asarray(c, dtype=np.int64), np.broadcast_to(a, (*self.shape, len(c))))
             for c, a in self.parts
         ]
+
+    def split(self, cap: int) -> list[FactoredValues] | None:
+        """Consecutive pieces of at most ``cap`` bindings, cut along the first axis.
+
+        Returns ``None`` when one index of the first axis alone holds more than ``cap``.
+        """
+        if self.size <= cap:
+            return [self]
+        if not self.shape or self.size // self.shape[0] > cap:
+            return None
+        step = cap // (self.size // self.shape[0])
+        pieces = []
+        for lo in range(0, self.shape[0], step):
+            hi = min(lo + step, self.shape[0])
+            parts = []
+            for cols, a in self.parts:
+                a = np.asarray(a)
+                lead = a.ndim - 1 == len(self.shape) and a.shape[0] > 1
+                parts.append((cols, a[lo:hi] if lead else a))
+            pieces.append(FactoredValues((hi - lo, *self.shape[1:]), self.width, tuple(parts)))
+        return pieces
 
     def materialize(self) -> np.ndarray:
         """The full ``(size, width)`` array."""
@@ -492,9 +520,9 @@ def execute(
         circuit: the (ISA) circuit.
         observables: ``C`` observables (already laid out for ``circuit``).
         values: arrays of shape ``(B_i, num_parameters)``, or :class:`FactoredValues`; these
-            go as one PUB of broadcast parts to an estimator whose
-            ``accepts_broadcast_bindings`` is true (without a journal), and materialised to
-            any other.
+            go as PUBs of broadcast parts (cut along their first axis to respect
+            ``max_bindings``) to an estimator whose ``accepts_broadcast_bindings`` is true
+            (without a journal), and materialised for any other.
         precision: target precision passed to ``estimator.run`` (``None``: estimator default).
         max_bindings: largest number of bindings in one PUB; larger arrays are split.
         log: optional accumulator of counts and job ids.
@@ -535,11 +563,18 @@ def execute(
     pubs: list[tuple] = []
     owners: list[int] = []
     broadcast_ok = journal is None and getattr(estimator, "accepts_broadcast_bindings", False)
+    cap = max_bindings
+    job_cap = (job_limits(estimator) if limits is None else limits).max_bindings
+    if job_cap is not None:
+        cap = min(cap, job_cap)
     for k, arr in enumerate(values):
         if isinstance(arr, FactoredValues):
-            if broadcast_ok and arr.size:
-                pubs.append(_factored_pub(circuit, obs, arr, parameters))
-                owners.append(k)
+            order = _column_order(circuit, parameters, arr.width)
+            pieces = arr.split(cap) if broadcast_ok and arr.size else None
+            if pieces is not None:
+                for piece in pieces:
+                    pubs.append(_factored_pub(circuit, obs, piece, parameters, order))
+                    owners.append(k)
                 continue
             arr = arr.materialize()
         arr = np.asarray(arr, dtype=float)
@@ -575,15 +610,25 @@ def _factored_pub(
     obs: np.ndarray,
     values: FactoredValues,
     parameters: Sequence[Parameter | str] | None,
+    order: np.ndarray,
 ) -> tuple:
-    """One PUB whose bindings array holds the broadcast parts (observables ``(C, 1, ...)``)."""
+    """One PUB whose bindings array holds the broadcast parts (observables ``(C, 1, ...)``).
+
+    ``order`` lists, per circuit parameter, its column (:func:`_column_order`); columns that
+    bind no circuit parameter are left out.
+    """
     source = list(circuit.parameters) if parameters is None else list(parameters)
-    if len(source) != values.width:
-        raise ValueError(
-            f"values have {values.width} columns but {len(source)} parameters name them"
-        )
     names = [p.name if isinstance(p, Parameter) else str(p) for p in source]
-    data = {tuple(names[int(c)] for c in cols): view for cols, view in values.broadcast()}
+    used = np.zeros(values.width, dtype=bool)
+    used[order] = True
+    data = {}
+    for cols, part in values.parts:
+        cols = np.asarray(cols, dtype=np.int64)
+        keep = used[cols]
+        if keep.any():  # select columns before broadcasting: no copy of the product
+            sel = np.asarray(part)[..., keep]
+            key = tuple(names[int(c)] for c in cols[keep])
+            data[key] = np.broadcast_to(sel, (*values.shape, sel.shape[-1]))
     return (circuit, obs.reshape(obs.shape[0], *([1] * len(values.shape))), BindingsArray(data))
 
 

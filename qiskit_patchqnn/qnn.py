@@ -490,6 +490,17 @@ class PatchQNN(NeuralNetwork):
         out = np.swapaxes(out, -3, -2)  # (G, N, K, C)
         return out if np.ndim(weights) == 2 else out[0]
 
+    @property
+    def broadcasts_bindings(self) -> bool:
+        """Whether :meth:`patch_outputs` avoids materialising weight vectors × samples.
+
+        True for an estimator that accepts broadcast bindings (the default
+        :class:`~qiskit_patchqnn.estimator.BatchedEstimator`), no job journal, and no trainable
+        input bias (with one, every sample's inputs differ per weight vector).
+        """
+        accepts = bool(getattr(self.estimator, "accepts_broadcast_bindings", False))
+        return accepts and self.journal is None and not self.input_bias
+
     def factored_columns(self, images: np.ndarray, weights: np.ndarray) -> FactoredValues:
         """Evaluation-circuit columns of every (point, patch, sample), as broadcast parts.
 

@@ -487,3 +487,37 @@ def test_broadcast_bindings_take_the_unbroadcast_path_when_names_do_not_match() 
     )
     with pytest.raises(ValueError, match="parameter"):
         ours([(pc.circuit, "ZI", bindings)])
+
+
+def test_broadcast_bindings_that_hardly_repeat_stay_plain(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Parts whose distinct rows (with their rotation tables) would take more memory than the
+    plain array are not factored: no rotation tables are built, and the numbers are right."""
+    import qiskit_patchqnn._bindings as bindings_module
+
+    calls: list[int] = []
+    tables = bindings_module.element_tables
+
+    def spy(table, *args):  # noqa: ANN001, ANN002, ANN202
+        calls.append(len(table))
+        return tables(table, *args)
+
+    monkeypatch.setattr(bindings_module, "element_tables", spy)
+    pc = patch_circuit(2, 4, 1)
+    rng = np.random.default_rng(12)
+    shape = (3, 40)
+    weights = rng.uniform(-1, 1, (3, 1, pc.num_weights))  # repeats along the second axis
+    inputs = rng.uniform(-1, 1, (3, 40, pc.num_inputs))  # every binding its own row
+    bindings = BindingsArray(
+        {
+            tuple(pc.input_params): inputs,
+            tuple(pc.weight_params): np.broadcast_to(weights, (*shape, pc.num_weights)),
+        }
+    )
+    obs = [[["ZI"]], [["IX"]]]  # shape (2, 1, 1)
+    (got,) = ours([(pc.circuit, obs, bindings)])
+    assert calls == []
+    (ref,) = reference([(pc.circuit, obs, bindings.as_array(pc.circuit.parameters))])
+    np.testing.assert_allclose(got, ref, atol=ATOL, rtol=0)
+    (_, obs4, factored) = _factored_pub(pc, 4)
+    ours([(pc.circuit, obs4, factored)])
+    assert calls == [3 * 60 + 5 * 3]  # distinct rows of inputs (1, 3, 60), weights (5, 3, 1)

@@ -270,5 +270,28 @@ def test_factored_values_validate_their_parts():
         FactoredValues((2,), 3, ((np.array([0, 1]), np.zeros((2, 2))),))
     with pytest.raises(ValueError, match="last axis must match"):
         FactoredValues((2,), 1, ((np.array([0]), np.zeros((2, 2))),))
-    with pytest.raises(ValueError, match="broadcast"):
+    with pytest.raises(ValueError, match="does not broadcast to"):
         FactoredValues((2,), 1, ((np.array([0]), np.zeros((3, 1))),))
+    with pytest.raises(ValueError, match="does not broadcast to"):  # would enlarge the shape
+        FactoredValues((1, 4), 1, ((np.array([0]), np.zeros((3, 1, 1))),))
+
+
+def test_factored_values_respect_max_bindings_and_extra_columns(problem):
+    """Factored bindings are cut along their first axis into PUBs of at most max_bindings,
+    and columns that name no circuit parameter are dropped, as for plain arrays."""
+    qc, obs, _, _ = problem
+    rng = np.random.default_rng(6)
+    first = rng.uniform(0, np.pi, (5, 1, 1))
+    rest = rng.uniform(0, np.pi, (1, 4, 3))  # columns 1, 2 (t[1], t[2]) and 3 (not in qc)
+    fv = FactoredValues((5, 4), 4, ((np.array([0]), first), (np.array([1, 2, 3]), rest)))
+    names = ["t[0]", "t[1]", "t[2]", "unused"]
+    ref, _ = execute(BatchedEstimator(), qc, obs, [fv.materialize()], parameters=names)
+    log = ExecutionLog()
+    got, _ = execute(BatchedEstimator(), qc, obs, [fv], parameters=names, max_bindings=9, log=log)
+    np.testing.assert_allclose(got[0], ref[0], atol=1e-13)
+    assert log.pubs == 3 and log.bindings == 20  # 2 + 2 + 1 rows of the first axis, 4 each
+    pieces = fv.split(9)
+    assert [p.shape for p in pieces] == [(2, 4), (2, 4), (1, 4)]
+    assert fv.split(3) is None  # one index of the first axis already holds 4 bindings
+    got, _ = execute(BatchedEstimator(), qc, obs, [fv], parameters=names, max_bindings=3)
+    np.testing.assert_allclose(got[0], ref[0], atol=1e-13)  # materialised and split by rows

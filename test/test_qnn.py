@@ -247,3 +247,12 @@ def test_factored_columns_equal_the_materialised_bindings(input_bias: bool, shar
         np.testing.assert_allclose(many[g], qnn.patch_outputs(x, ws[g]), atol=1e-13)
     (plain,) = qnn.evaluate([qnn.patch_angles(x, ws[1])])  # the unfactored route
     np.testing.assert_allclose(many[1], plain, atol=1e-13)
+
+
+def test_broadcasts_bindings_only_where_the_product_is_avoided(tmp_path) -> None:
+    layout = PatchLayout.grid((4, 4), (3, 3), 4)
+    assert PatchQNN(layout, num_classes=4).broadcasts_bindings
+    assert not PatchQNN(layout, num_classes=4, input_bias=True).broadcasts_bindings
+    assert not PatchQNN(layout, num_classes=4, estimator="aer").broadcasts_bindings
+    journal = tmp_path / "journal.jsonl"
+    assert not PatchQNN(layout, num_classes=4, journal=journal).broadcasts_bindings

@@ -37,9 +37,10 @@ __all__ = ["evaluate_points", "scan_line", "scan_plane"]
 DEFAULT_CHUNK_BINDINGS = 1 << 16
 """Default number of circuit bindings (grid points × samples × patches) per chunk."""
 BROADCAST_CHUNK_BINDINGS = 1 << 18
-"""The same for an estimator that takes broadcast bindings (the default
-:class:`~qiskit_patchqnn.estimator.BatchedEstimator`): it never holds the product of points
-and samples, only their outputs, so its jobs can be four times larger."""
+"""The same when the model's bindings go to the estimator as broadcast parts
+(``qnn.broadcasts_bindings``: the default estimator, no journal, no trainable input bias): then
+the product of points and samples is never held, only the outputs, so jobs can be four times
+larger."""
 
 
 def _labels(y: Any, n: int, num_classes: int) -> np.ndarray:
@@ -78,9 +79,8 @@ def evaluate_points(
         points: weight vectors ``(G, P)``.
         progress: show a progress bar (one step per chunk).
         chunk_points: weight vectors per estimator job; default keeps each job at about
-            ``65536`` circuit bindings (``G × N × K``), or ``262144`` on an estimator that
-            takes broadcast bindings (such as the default
-            :class:`~qiskit_patchqnn.estimator.BatchedEstimator`).
+            ``65536`` circuit bindings (``G × N × K``), or ``262144`` when
+            ``qnn.broadcasts_bindings`` (``BROADCAST_CHUNK_BINDINGS``).
         desc: progress-bar label.
 
     Returns:
@@ -104,7 +104,7 @@ def evaluate_points(
     g = len(pts)
     per_point = max(1, len(x) * int(qnn.num_patches))
     if chunk_points is None:
-        broadcast = getattr(qnn.estimator, "accepts_broadcast_bindings", False)
+        broadcast = getattr(qnn, "broadcasts_bindings", False)
         budget = BROADCAST_CHUNK_BINDINGS if broadcast else DEFAULT_CHUNK_BINDINGS
         chunk_points = max(1, budget // per_point)
     if chunk_points < 1:
