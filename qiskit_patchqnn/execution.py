@@ -520,11 +520,12 @@ def execute(
         circuit: the (ISA) circuit.
         observables: ``C`` observables (already laid out for ``circuit``).
         values: arrays of shape ``(B_i, num_parameters)``, or :class:`FactoredValues`; these
-            go as PUBs of broadcast parts (cut along their first axis to respect
-            ``max_bindings``) to an estimator whose ``accepts_broadcast_bindings`` is true
-            (without a journal), and materialised for any other.
+            go as PUBs of broadcast parts to an estimator whose ``accepts_broadcast_bindings``
+            is true (without a journal), cut along their first axis only where ``limits``
+            cap the bindings of a job, and are materialised for any other.
         precision: target precision passed to ``estimator.run`` (``None``: estimator default).
-        max_bindings: largest number of bindings in one PUB; larger arrays are split.
+        max_bindings: largest number of rows of a materialised array in one PUB; larger arrays
+            are split (broadcast :class:`FactoredValues` hold no rows and are not).
         log: optional accumulator of counts and job ids.
         parameters: the parameters (or names) of the columns of ``values``; columns are bound to
             ``circuit`` by name, so the order of ``circuit.parameters`` after transpilation does
@@ -563,14 +564,14 @@ def execute(
     pubs: list[tuple] = []
     owners: list[int] = []
     broadcast_ok = journal is None and getattr(estimator, "accepts_broadcast_bindings", False)
-    cap = max_bindings
+    # a factored PUB holds no rows, so only the estimator's job limits bound it
     job_cap = (job_limits(estimator) if limits is None else limits).max_bindings
-    if job_cap is not None:
-        cap = min(cap, job_cap)
     for k, arr in enumerate(values):
         if isinstance(arr, FactoredValues):
             order = _column_order(circuit, parameters, arr.width)
-            pieces = arr.split(cap) if broadcast_ok and arr.size else None
+            pieces = None
+            if broadcast_ok and arr.size:
+                pieces = [arr] if job_cap is None else arr.split(job_cap)
             if pieces is not None:
                 for piece in pieces:
                     pubs.append(_factored_pub(circuit, obs, piece, parameters, order))

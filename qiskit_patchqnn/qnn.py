@@ -69,7 +69,8 @@ class PatchQNN(NeuralNetwork):
         precision: target precision for every estimator call (forward, gradients, Hessians,
             scans alike); ``None`` leaves the estimator's default.
         input_gradients: also return input gradients from :meth:`backward`.
-        max_bindings: largest number of rows in one PUB.
+        max_bindings: largest number of rows in one PUB of materialised parameter values
+            (bindings sent as broadcast parts, see :attr:`broadcasts_bindings`, hold no rows).
         journal: a :class:`~qiskit_patchqnn.execution.JobJournal` (or its path) recording job
             ids as they are submitted, so that an interrupted computation re-run with the same
             journal reuses finished jobs instead of paying for them twice.

@@ -276,9 +276,10 @@ def test_factored_values_validate_their_parts():
         FactoredValues((1, 4), 1, ((np.array([0]), np.zeros((3, 1, 1))),))
 
 
-def test_factored_values_respect_max_bindings_and_extra_columns(problem):
-    """Factored bindings are cut along their first axis into PUBs of at most max_bindings,
-    and columns that name no circuit parameter are dropped, as for plain arrays."""
+def test_factored_values_respect_job_limits_and_extra_columns(problem):
+    """Factored bindings hold no rows, so max_bindings does not cut them; a job limit on
+    bindings does, along their first axis. Columns that name no circuit parameter are dropped,
+    as for plain arrays."""
     qc, obs, _, _ = problem
     rng = np.random.default_rng(6)
     first = rng.uniform(0, np.pi, (5, 1, 1))
@@ -289,9 +290,14 @@ def test_factored_values_respect_max_bindings_and_extra_columns(problem):
     log = ExecutionLog()
     got, _ = execute(BatchedEstimator(), qc, obs, [fv], parameters=names, max_bindings=9, log=log)
     np.testing.assert_allclose(got[0], ref[0], atol=1e-13)
-    assert log.pubs == 3 and log.bindings == 20  # 2 + 2 + 1 rows of the first axis, 4 each
-    pieces = fv.split(9)
-    assert [p.shape for p in pieces] == [(2, 4), (2, 4), (1, 4)]
+    assert (log.jobs, log.pubs, log.bindings) == (1, 1, 20)
+    log = ExecutionLog()
+    limits = JobLimits(max_bindings=9)
+    got, _ = execute(BatchedEstimator(), qc, obs, [fv], parameters=names, limits=limits, log=log)
+    np.testing.assert_allclose(got[0], ref[0], atol=1e-13)
+    assert (log.jobs, log.pubs, log.bindings) == (3, 3, 20)  # 2 + 2 + 1 rows of axis 0
+    assert [p.shape for p in fv.split(9)] == [(2, 4), (2, 4), (1, 4)]
     assert fv.split(3) is None  # one index of the first axis already holds 4 bindings
-    got, _ = execute(BatchedEstimator(), qc, obs, [fv], parameters=names, max_bindings=3)
+    limits = JobLimits(max_bindings=3)
+    got, _ = execute(BatchedEstimator(), qc, obs, [fv], parameters=names, limits=limits)
     np.testing.assert_allclose(got[0], ref[0], atol=1e-13)  # materialised and split by rows
