@@ -35,7 +35,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit, prange
 
-from ._readout import _observe, _observe_reduced, _reduced
+from ._readout import _observe, _reduced
 
 _FUSED, _DIAG, _CX, _SWAP = 0, 1, 2, 3
 
@@ -375,34 +375,35 @@ def simulate_lanes(
                             _swap_rows(sr, si, i, (i ^ abit) | bbit)
                 else:
                     _apply_mat4(sr, si, mats4[op_c[o]], 1 << op_a[o], 1 << op_b[o])
-            if tail < nops:
+            folded = tail < nops
+            if folded:
                 for o in range(tail, nops):
                     if stale[o]:
                         _fuse(fm[o], op_b[o], op_c[o], el_kind, el_fixed, fixed, ec, es)
                         stale[o] = False
                 _reduced(sr, si, tail_op, fm, rho)
-                _observe_reduced(
-                    rho, b0, nb, obs_base, obs_offsets, obs_ptr, term_q, term_w, out, tot
-                )
-            else:
-                _observe(
-                    sr,
-                    si,
-                    b0,
-                    nb,
-                    obs_base,
-                    obs_offsets,
-                    obs_ptr,
-                    term_x,
-                    term_z,
-                    term_ny,
-                    term_coeff,
-                    out,
-                    val,
-                    tot,
-                    accr,
-                    acci,
-                )
+            _observe(
+                sr,
+                si,
+                rho,
+                folded,
+                b0,
+                nb,
+                obs_base,
+                obs_offsets,
+                obs_ptr,
+                term_x,
+                term_z,
+                term_ny,
+                term_coeff,
+                term_q,
+                term_w,
+                out,
+                val,
+                tot,
+                accr,
+                acci,
+            )
     return out
 
 

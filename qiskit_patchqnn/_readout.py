@@ -10,9 +10,9 @@
 
 A block holds ``lanes`` statevectors as ``(2**n, lanes)`` real and imaginary parts (see
 :mod:`qiskit_patchqnn._lanes`). Terms on several qubits are summed over amplitudes
-(:func:`_observe`); when every term acts on at most one qubit, the trailing single-qubit gates
+(:func:`_term`); when every term acts on at most one qubit, the trailing single-qubit gates
 are folded into each qubit's reduced density matrix (:func:`_reduced`) and every term is a
-linear form of it (:func:`reduced_forms`, :func:`_observe_reduced`).
+linear form of it (:func:`reduced_forms`). :func:`_observe` writes the block's results.
 """
 
 from __future__ import annotations
@@ -75,6 +75,8 @@ def _term(sr, si, zmask, xmask, ny, lo, hi, out, accr, acci):  # pragma: no cove
 def _observe(
     sr,
     si,
+    rho,
+    folded,
     b0,
     nb,
     obs_base,
@@ -84,13 +86,20 @@ def _observe(
     term_z,
     term_ny,
     term_coeff,
+    term_q,
+    term_w,
     out,
     val,
     tot,
     accr,
     acci,
 ):  # pragma: no cover - compiled
-    """Write ``out[b0 + lane, f]`` for the block's real bindings (see :func:`simulate_lanes`)."""
+    """Write ``out[b0 + lane, f]`` for the block's real bindings (see :func:`simulate_lanes`).
+
+    With ``folded``, term ``m`` is the linear form ``term_w[m] . (r00, r11, re r01, im r01)``
+    of the folded reduced density matrix ``rho[term_q[m]]`` (coefficient and phase included);
+    otherwise it is summed over the amplitudes of ``sr + i si`` (:func:`_term`).
+    """
     nl = sr.shape[1]
     uniform = True
     for lane in range(1, nl):
@@ -103,9 +112,17 @@ def _observe(
             lo, hi = (0, nl) if uniform else (g, g + 1)
             ob = obs_base[min(b0 + g, nb - 1)] + obs_offsets[f]
             for m in range(obs_ptr[ob], obs_ptr[ob + 1]):
-                _term(sr, si, term_z[m], term_x[m], term_ny[m], lo, hi, val, accr, acci)
-                for lane in range(lo, hi):
-                    tot[lane] += term_coeff[m] * val[lane]
+                if folded:
+                    r = rho[term_q[m]]
+                    w0, w1, w2, w3 = term_w[m, 0], term_w[m, 1], term_w[m, 2], term_w[m, 3]
+                    for lane in range(lo, hi):
+                        tot[lane] += (
+                            w0 * r[0, lane] + w1 * r[1, lane] + w2 * r[2, lane] + w3 * r[3, lane]
+                        )
+                else:
+                    _term(sr, si, term_z[m], term_x[m], term_ny[m], lo, hi, val, accr, acci)
+                    for lane in range(lo, hi):
+                        tot[lane] += term_coeff[m] * val[lane]
         for lane in range(min(nl, nb - b0)):
             out[b0 + lane, f] = tot[lane]
 
@@ -205,43 +222,3 @@ def _reduced(sr, si, tail_op, fm, rho):  # pragma: no cover - compiled
                 + (x1 * ri + y1 * rr)
                 + (y2 * rr - x2 * ri)
             )
-
-
-@njit(cache=True)
-def _observe_reduced(
-    rho,
-    b0,
-    nb,
-    obs_base,
-    obs_offsets,
-    obs_ptr,
-    term_q,
-    term_w,
-    out,
-    tot,
-):  # pragma: no cover - compiled
-    """Like :func:`_observe` for terms on at most one qubit, read from the reduced ``rho``.
-
-    Term ``m`` on qubit ``term_q[m]`` is the linear form ``term_w[m] . (r00, r11, re r01,
-    im r01)`` of that qubit's folded reduced density matrix (coefficient and phase included).
-    """
-    nl = rho.shape[2]
-    uniform = True
-    for lane in range(1, nl):
-        if obs_base[min(b0 + lane, nb - 1)] != obs_base[b0]:
-            uniform = False
-    for f in range(obs_offsets.shape[0]):
-        for lane in range(nl):
-            tot[lane] = 0.0
-        for g in range(1 if uniform else nl):
-            lo, hi = (0, nl) if uniform else (g, g + 1)
-            ob = obs_base[min(b0 + g, nb - 1)] + obs_offsets[f]
-            for m in range(obs_ptr[ob], obs_ptr[ob + 1]):
-                r = rho[term_q[m]]
-                w0, w1, w2, w3 = term_w[m, 0], term_w[m, 1], term_w[m, 2], term_w[m, 3]
-                for lane in range(lo, hi):
-                    tot[lane] += (
-                        w0 * r[0, lane] + w1 * r[1, lane] + w2 * r[2, lane] + w3 * r[3, lane]
-                    )
-        for lane in range(min(nl, nb - b0)):
-            out[b0 + lane, f] = tot[lane]
