@@ -35,6 +35,7 @@ from .config import (
     parse_config,
     preset_names,
 )
+from .cost import RunCost, SweepCost, run_cost, sweep_cost
 from .report import write_report
 from .runner import SUMMARY_COLUMNS, RunOutput, build_model, execute_run, load_sweep_data
 from .store import SweepStore, read_summary
@@ -48,10 +49,12 @@ __all__ = [
     "LandscapeSpec",
     "LayoutSpec",
     "ModelSpec",
+    "RunCost",
     "RunOutput",
     "RunSpec",
     "SUMMARY_COLUMNS",
     "SweepConfig",
+    "SweepCost",
     "SweepOutcome",
     "SweepStore",
     "TrainingSpec",
@@ -63,6 +66,8 @@ __all__ = [
     "parse_config",
     "preset_names",
     "read_summary",
+    "run_cost",
     "run_sweep",
+    "sweep_cost",
     "write_report",
 ]

@@ -50,6 +50,11 @@ def add_parsers(subparsers: argparse._SubParsersAction) -> None:
     src.add_argument("config", nargs="?", type=Path, help="sweep TOML file")
     src.add_argument("--preset", choices=preset_names(), help="a built-in sweep")
     s.add_argument("--out", type=Path, required=True, help="sweep directory (created/resumed)")
+    s.add_argument(
+        "--estimate",
+        action="store_true",
+        help="print the circuits and shots every run would submit (parameter shift) and exit",
+    )
     _execution_arguments(s)
     s.set_defaults(handler=run_sweep_command)
 
@@ -119,12 +124,22 @@ def _sweep(args: argparse.Namespace, out: Path) -> int:
     from .sweep import run_sweep
 
     config = _config(args)
-    if config.backend.spec.startswith("ibm:") and not getattr(args, "yes", False):
-        raise ValueError(
-            f"a sweep on {config.backend.spec} submits every training step, Hessian and "
-            f"landscape of {len(config.runs())} runs to IBM Quantum hardware; estimate the "
-            "cost on a fake device first (--backend fake:<device>), then pass --yes"
-        )
+    hardware = config.backend.spec.startswith("ibm:")
+    if getattr(args, "estimate", False) or hardware:
+        from .cost import sweep_cost
+
+        cost = sweep_cost(config)
+        if getattr(args, "estimate", False):
+            _print_cost(config.backend.spec, cost)
+            return 0
+        if not getattr(args, "yes", False):
+            raise ValueError(
+                f"a sweep on {config.backend.spec} would submit {cost} to IBM Quantum "
+                "hardware (every training step by parameter shift, every Hessian and "
+                "landscape; --estimate lists them by run); check it on a fake device first "
+                "(--backend fake:<device>), then pass --yes"
+            )
+        print(f"sweep {config.name} on {config.backend.spec}: submitting {cost}", flush=True)
     SweepStore.create(out, config)  # refuses a directory of another sweep before any output
     runs = config.runs()
     where = (
@@ -156,6 +171,16 @@ def _sweep(args: argparse.Namespace, out: Path) -> int:
         )
         return 1
     return 0
+
+
+def _print_cost(backend: str, cost) -> None:
+    print(f"estimate for {backend} (parameter-shift gradients; circuit bindings per run):")
+    print(f"  {'run':<14}{'training':>14}{'evaluation':>12}{'hessian':>14}{'landscape':>12}")
+    for r in cost.runs:
+        print(
+            f"  {r.run:<14}{r.training:>14,}{r.evaluation:>12,}{r.hessian:>14,}{r.landscape:>12,}"
+        )
+    print(f"total: {cost}")
 
 
 def run_sweep_command(args: argparse.Namespace) -> int:
