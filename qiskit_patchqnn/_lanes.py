@@ -20,11 +20,15 @@ Work that repeats is done once:
   earlier in its lane (the weights of a patch across its samples, the unshifted angles of
   parameter-shift points) reuses them;
 * a block whose first ``k`` ops have the same angles in every lane as in the previous block
-  resumes from the state saved before op ``k``.
+  resumes from the state saved before op ``k``;
+* a gate that is the same in every lane is applied with one matrix;
+* with factored bindings (:mod:`qiskit_patchqnn._bindings`) the cosines and sines are read
+  from tables computed once per distinct row (:func:`element_tables`).
 
-A lane's arithmetic does not depend on its neighbours, its position, the block it falls in or
-whether a saved value was reused (the same operations on the same numbers), so results do not
-depend on how bindings are split into calls, runs or blocks.
+The readout is in :mod:`qiskit_patchqnn._readout`. A lane's arithmetic does not depend on its
+neighbours, its position, the block it falls in or whether a saved value was reused (the same
+operations on the same numbers; a cached rotation of angle -0.0 may stand in for +0.0), so
+results do not depend on how bindings are split into calls, runs or blocks.
 
 Program arrays are those of :func:`qiskit_patchqnn.estimator.compile_circuit`; qubit ``q`` is
 bit ``q`` of the basis-state index.
