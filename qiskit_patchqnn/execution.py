@@ -18,23 +18,43 @@ that is started again retrieves finished jobs instead of paying for them twice.
 
 from __future__ import annotations
 
-import hashlib
-import json
 import logging
-import math
-import os
-import sys
-import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 import numpy as np
 from qiskit.circuit import Parameter, QuantumCircuit
 from qiskit.primitives import BaseEstimatorV2
 from qiskit.primitives.containers import BindingsArray
-from qiskit.quantum_info import SparsePauliOp
+
+from ._cost import (
+    ConfirmHook,
+    CostEstimate,
+    SubmissionDeclined,
+    estimate_cost,
+    measurement_bases,
+    print_cost,
+    require_confirmation,
+    shots_for_precision,
+)
+from ._factored import FactoredValues
+from ._journal import JobJournal
+
+# Defined in private modules, documented (and pickled) as this module's.
+for _public in (
+    CostEstimate,
+    SubmissionDeclined,
+    estimate_cost,
+    measurement_bases,
+    print_cost,
+    require_confirmation,
+    shots_for_precision,
+    FactoredValues,
+    JobJournal,
+):
+    _public.__module__ = __name__
+del _public
 
 __all__ = [
     "CostEstimate",
@@ -54,93 +74,6 @@ __all__ = [
 ]
 
 _LOG = logging.getLogger(__name__)
-
-
-@dataclass(frozen=True)
-class FactoredValues:
-    """Parameter values of shape ``(*shape, width)`` given as parts that broadcast to it.
-
-    A product of weight vectors and samples (``G`` points × ``K`` patches × ``N`` samples)
-    repeats each weight row over the samples and each input row over the points. Passed to
-    :func:`execute` as parts, it goes to an estimator that accepts broadcast bindings (such
-    as :class:`~qiskit_patchqnn.estimator.BatchedEstimator`) without being materialised;
-    any other estimator gets the full array.
-
-    Attributes:
-        shape: the bindings' shape.
-        width: number of value columns (as in a plain ``(B, width)`` array).
-        parts: ``(columns, array)`` pairs: ``array`` has shape ``(*s, len(columns))`` with
-            ``s`` broadcastable to ``shape``; every column appears in exactly one part.
-
-    Example:
-        >>> fv = FactoredValues(
-        ...     (2, 3), 2, ((np.array([0]), np.zeros((2, 1, 1))), (np.array([1]), np.ones((3, 1))))
-        ... )
-        >>> fv.materialize().tolist()
-        [[0.0, 1.0], [0.0, 1.0], [0.0, 1.0], [0.0, 1.0], [0.0, 1.0], [0.0, 1.0]]
-    """
-
-    shape: tuple[int, ...]
-    width: int
-    parts: tuple[tuple[np.ndarray, np.ndarray], ...]
-
-    def __post_init__(self) -> None:
-        cols = np.sort(np.concatenate([np.asarray(c, dtype=np.int64) for c, _ in self.parts]))
-        if not np.array_equal(cols, np.arange(self.width)):
-            raise ValueError(f"parts must cover each of the {self.width} columns exactly once")
-        for c, a in self.parts:
-            if np.shape(a)[-1] != len(c):
-                raise ValueError(
-                    f"a part for {len(c)} columns has shape {np.shape(a)} (last axis must match)"
-                )
-            s = np.shape(a)[:-1]
-            lead = tuple(self.shape[len(self.shape) - len(s) :]) if s else ()
-            if len(s) > len(self.shape) or any(
-                m not in (1, n) for m, n in zip(s, lead, strict=True)
-            ):
-                raise ValueError(
-                    f"a part of shape {np.shape(a)} does not broadcast to {self.shape}"
-                )
-
-    @property
-    def size(self) -> int:
-        """Number of bindings."""
-        return math.prod(self.shape)
-
-    def broadcast(self) -> list[tuple[np.ndarray, np.ndarray]]:
-        """``(columns, view)`` with each part broadcast to ``(*shape, len(columns))`` (no copy)."""
-        return [
-            (np.asarray(c, dtype=np.int64), np.broadcast_to(a, (*self.shape, len(c))))
-            for c, a in self.parts
-        ]
-
-    def split(self, cap: int) -> list[FactoredValues] | None:
-        """Consecutive pieces of at most ``cap`` bindings, cut along the first axis.
-
-        Returns ``None`` when one index of the first axis alone holds more than ``cap``.
-        """
-        if self.size <= cap:
-            return [self]
-        if not self.shape or self.size // self.shape[0] > cap:
-            return None
-        step = cap // (self.size // self.shape[0])
-        pieces = []
-        for lo in range(0, self.shape[0], step):
-            hi = min(lo + step, self.shape[0])
-            parts = []
-            for cols, a in self.parts:
-                a = np.asarray(a)
-                lead = a.ndim - 1 == len(self.shape) and a.shape[0] > 1
-                parts.append((cols, a[lo:hi] if lead else a))
-            pieces.append(FactoredValues((hi - lo, *self.shape[1:]), self.width, tuple(parts)))
-        return pieces
-
-    def materialize(self) -> np.ndarray:
-        """The full ``(size, width)`` array."""
-        out = np.empty((*self.shape, self.width))
-        for c, view in self.broadcast():
-            out[..., c] = view
-        return out.reshape(-1, self.width)
 
 
 @dataclass
@@ -230,207 +163,6 @@ def job_limits(estimator: BaseEstimatorV2) -> JobLimits:
     if type(estimator).__module__.startswith("qiskit_ibm_runtime"):
         return IBM_LIMITS
     return JobLimits()
-
-
-def shots_for_precision(precision: float) -> int:
-    r"""Shots needed for a standard error of ``precision`` on a ±1 observable: :math:`1/p^2`.
-
-    This is the rule Qiskit Runtime and ``BackendEstimatorV2`` use.
-
-    Example:
-        >>> shots_for_precision(0.01)
-        10000
-    """
-    if not precision > 0:
-        raise ValueError(f"precision must be > 0, got {precision!r}")
-    return math.ceil(1.0 / precision**2 - 1e-9)
-
-
-@dataclass(frozen=True)
-class CostEstimate:
-    """Size of a submission, in circuits executed and shots.
-
-    Attributes:
-        num_bindings: parameter bindings (circuit instances).
-        num_bases: measurement bases per binding (qubit-wise commuting observable groups).
-        shots: shots per circuit.
-        circuits: circuits executed, ``num_bindings * num_bases``.
-        total_shots: ``circuits * shots``.
-    """
-
-    num_bindings: int
-    num_bases: int
-    shots: int
-    circuits: int
-    total_shots: int
-
-    def __str__(self) -> str:
-        return (
-            f"{self.circuits:,} circuits ({self.num_bindings:,} bindings x {self.num_bases} "
-            f"measurement bases) x {self.shots:,} shots = {self.total_shots:,} shots"
-        )
-
-
-def estimate_cost(num_bindings: int, shots: int, *, num_bases: int = 1) -> CostEstimate:
-    """Circuits and total shots of evaluating ``num_bindings`` bindings at ``shots`` shots each.
-
-    Args:
-        num_bindings: number of parameter bindings (e.g. ``N * K * (1 + 2 P)`` for a gradient
-            of ``N`` samples, ``K`` patches, ``P`` weights per patch).
-        shots: shots per circuit (see :func:`shots_for_precision`).
-        num_bases: measurement bases per binding; the readout ``X_q``/``Z_q`` observables
-            need two.
-
-    Example:
-        >>> print(estimate_cost(1000, 4000, num_bases=2))
-        2,000 circuits (1,000 bindings x 2 measurement bases) x 4,000 shots = 8,000,000 shots
-    """
-    for name, value in (("num_bindings", num_bindings), ("shots", shots), ("num_bases", num_bases)):
-        if not isinstance(value, (int, np.integer)) or value < 0:
-            raise ValueError(f"{name} must be a non-negative integer, got {value!r}")
-    circuits = int(num_bindings) * int(num_bases)
-    return CostEstimate(int(num_bindings), int(num_bases), int(shots), circuits, circuits * shots)
-
-
-def measurement_bases(observables: Sequence[SparsePauliOp]) -> int:
-    """Number of qubit-wise commuting groups (measurement bases) the observables need.
-
-    Example:
-        >>> measurement_bases([SparsePauliOp("IX"), SparsePauliOp("XI"), SparsePauliOp("IZ")])
-        2
-    """
-    paulis = SparsePauliOp.sum([SparsePauliOp(o) for o in observables]).simplify(atol=0)
-    return max(1, len(paulis.paulis.group_qubit_wise_commuting()))
-
-
-class SubmissionDeclined(RuntimeError):
-    """A ``confirm`` hook declined a submission; nothing was sent."""
-
-
-ConfirmHook = Callable[[CostEstimate], bool]
-
-
-def print_cost(cost: CostEstimate) -> bool:
-    """Confirm hook that prints the estimate to stderr and accepts (the default on hardware).
-
-    Example:
-        >>> print_cost(estimate_cost(10, 100))
-        True
-    """
-    print(f"qiskit-patchqnn: submitting {cost}", file=sys.stderr)
-    return True
-
-
-def require_confirmation(yes: bool) -> ConfirmHook:
-    """Confirm hook for a ``--yes`` flag: print the estimate, accept only when ``yes``.
-
-    Example:
-        >>> hook = require_confirmation(False)
-        >>> hook(estimate_cost(10, 100))
-        False
-    """
-
-    def hook(cost: CostEstimate) -> bool:
-        print_cost(cost)
-        if not yes:
-            print("qiskit-patchqnn: not submitted; confirm to run on hardware", file=sys.stderr)
-        return yes
-
-    return hook
-
-
-def _circuit_digest(circuit: QuantumCircuit, h: Any) -> None:
-    """Feed a name-based description of ``circuit`` into the hash ``h`` (stable across runs)."""
-    h.update(f"{circuit.num_qubits}|{circuit.global_phase}|".encode())
-    index = {q: i for i, q in enumerate(circuit.qubits)}
-    for inst in circuit.data:
-        qubits = ",".join(str(index[q]) for q in inst.qubits)
-        params = ",".join(str(p) for p in inst.operation.params)
-        h.update(f"{inst.operation.name}({params})[{qubits}];".encode())
-
-
-class JobJournal:
-    """Append-only JSON-lines file of submitted jobs, keyed by a hash of their PUBs.
-
-    Every submission appends ``{"key", "job_id", "status": "submitted", ...}`` (flushed and
-    fsynced before waiting for the result) and, once the result is in, a ``"done"`` line. A run
-    that is interrupted and started again with the same journal finds the key of each job it is
-    about to submit and retrieves the recorded job instead (with ``job_loader(job_id)``; by
-    default the Qiskit Runtime service's ``job``). The key covers the circuit (gates, qubits,
-    parameter names), observables, parameter values, precision and backend, so transpile with a
-    fixed ``seed_transpiler`` (:func:`~qiskit_patchqnn.backends.resolve` does) to get the same
-    keys on a re-run. A partly written last line (a crash mid-write) is ignored.
-
-    Args:
-        path: the journal file; created with its folder if missing.
-        job_loader: ``job_id -> job`` with a ``result()`` method.
-
-    Example:
-        >>> import tempfile, os
-        >>> journal = JobJournal(os.path.join(tempfile.mkdtemp(), "jobs.jsonl"))
-        >>> journal.record("abc", "job-1")
-        >>> journal.lookup("abc")
-        'job-1'
-    """
-
-    def __init__(
-        self, path: str | os.PathLike, *, job_loader: Callable[[str], Any] | None = None
-    ) -> None:
-        self.path = Path(path)
-        self.job_loader = job_loader
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-
-    def entries(self) -> list[dict]:
-        """All complete entries, oldest first."""
-        if not self.path.exists():
-            return []
-        out = []
-        with open(self.path, encoding="utf-8") as fh:
-            for line in fh:
-                try:
-                    entry = json.loads(line)
-                except json.JSONDecodeError:
-                    continue
-                if isinstance(entry, dict) and "key" in entry and "job_id" in entry:
-                    out.append(entry)
-        return out
-
-    def lookup(self, key: str) -> str | None:
-        """Latest job id recorded for ``key`` and not marked failed, or ``None``."""
-        found = None
-        for entry in self.entries():
-            if entry["key"] == key:
-                found = None if entry.get("status") == "failed" else entry["job_id"]
-        return found
-
-    def record(self, key: str, job_id: str, status: str = "submitted", **info: Any) -> None:
-        """Append one entry and fsync it."""
-        entry = {"key": key, "job_id": str(job_id), "status": status, "time": time.time(), **info}
-        line = json.dumps(entry, sort_keys=True) + "\n"
-        fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
-        try:
-            os.write(fd, line.encode("utf-8"))
-            os.fsync(fd)
-        finally:
-            os.close(fd)
-
-    @staticmethod
-    def key(pubs: Sequence[tuple], precision: float | None, backend: str = "") -> str:
-        """Hash of the PUBs of one job (circuits, observables, values), precision and backend."""
-        h = hashlib.sha256(f"{backend}|{precision!r}|{len(pubs)}|".encode())
-        seen: dict[int, str] = {}
-        for circuit, observables, values in pubs:
-            if id(circuit) not in seen:
-                hc = hashlib.sha256()
-                _circuit_digest(circuit, hc)
-                seen[id(circuit)] = hc.hexdigest()
-            h.update(seen[id(circuit)].encode())
-            for o in np.ravel(observables):
-                h.update(repr(SparsePauliOp(o).to_list()).encode())
-            arr = np.ascontiguousarray(values, dtype=np.float64)
-            h.update(repr(arr.shape).encode())
-            h.update(arr.tobytes())
-        return h.hexdigest()
 
 
 def _default_job_loader(estimator: Any) -> Callable[[str], Any] | None:
