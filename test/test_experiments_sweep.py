@@ -26,6 +26,7 @@ from qiskit_patchqnn.experiments import (
     ConfigError,
     SweepStore,
     load_config,
+    load_preset,
     read_summary,
     run_sweep,
     write_report,
@@ -271,7 +272,11 @@ def test_quick_preset_end_to_end(tmp_path, capsys):
     out = tmp_path / "quick"
     assert main(["reproduce", "--out", str(out), "--no-progress"]) == 0
     summary = read_summary(out / "summary.csv")
-    assert len(summary) == 12 and all(r["lambda_max"] > 0 for r in summary)
+    runs = load_preset("quick").runs()
+    assert len(runs) == 18  # 4, 9 and 16 patches x depth 1, 2 x 3 seeds
+    cells = sorted((r["num_patches"], r["depth"], r["seed"]) for r in summary)
+    assert cells == sorted((r.num_patches, r.depth, r.seed) for r in runs)
+    assert all(r["lambda_max"] > 0 for r in summary)
     assert all(r["test_accuracy"] > 0.3 for r in summary)  # trained, not just initialised
     text = (out / "report.md").read_text()
     assert "λ_max falls as the number of patches grows: **" in text
