@@ -86,6 +86,7 @@ def measurement_bases(observables: Sequence[SparsePauliOp]) -> int:
     """Number of qubit-wise commuting groups (measurement bases) the observables need.
 
     Example:
+        >>> from qiskit.quantum_info import SparsePauliOp
         >>> measurement_bases([SparsePauliOp("IX"), SparsePauliOp("XI"), SparsePauliOp("IZ")])
         2
     """

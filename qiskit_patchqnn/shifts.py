@@ -265,7 +265,14 @@ def hessian_pairs(num_angles: int) -> tuple[np.ndarray, np.ndarray]:
 
 
 def combine_gradient(values: np.ndarray) -> np.ndarray:
-    """Gradient from the ``2D`` gradient points on axis ``-2``: ``(..., 2D, C) -> (..., D, C)``."""
+    """Gradient from the ``2D`` gradient points on axis ``-2``: ``(..., 2D, C) -> (..., D, C)``.
+
+    Example:
+        >>> x = 0.3  # d sin / dx = cos, from sin(x + pi/2) and sin(x - pi/2)
+        >>> pts = np.array([[np.sin(x + np.pi / 2)], [np.sin(x - np.pi / 2)]])
+        >>> bool(np.isclose(combine_gradient(pts)[0, 0], np.cos(x)))
+        True
+    """
     d = values.shape[-2] // 2
     return 0.5 * (values[..., :d, :] - values[..., d:, :])
 
@@ -318,6 +325,22 @@ def combine_hessian(
         pair_points: for every pair of :func:`hessian_pairs`, the points ``++, +-, -+, --``,
             shape ``(..., M, 4, C)``.
         num_angles: ``D``.
+
+    Example:
+        >>> def f(p):  # cos(a) cos(b): Hessian [[-f, sin a sin b], [sin a sin b, -f]]
+        ...     return np.array([np.cos(p[0]) * np.cos(p[1])])
+        >>> p = np.array([0.3, 0.5])
+        >>> grad_pts = np.array([f(p + s) for s in gradient_shifts(2)])
+        >>> i, j = hessian_pairs(2)
+        >>> def shifted(a, b, s):  # shift angles a and b by the signs s (times pi/2)
+        ...     q = p.copy()
+        ...     q[[a, b]] += s
+        ...     return f(q)
+        >>> pair_pts = np.array([[shifted(a, b, s) for s in pair_shifts()] for a, b in zip(i, j)])
+        >>> h = combine_hessian(f(p), grad_pts, pair_pts, 2)[0]
+        >>> bool(np.allclose(h, [[-f(p)[0], np.sin(0.3) * np.sin(0.5)],
+        ...                      [np.sin(0.3) * np.sin(0.5), -f(p)[0]]]))
+        True
     """
     d = num_angles
     lead = center.shape[:-1]

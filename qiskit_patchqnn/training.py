@@ -212,6 +212,17 @@ class TrainResult:
 def load_run(directory: str | Path) -> TrainResult:
     """Reload a run directory written by :meth:`TrainResult.save`.
 
+    Example:
+        >>> import tempfile
+        >>> from qiskit_patchqnn import PatchLayout, PatchQNN
+        >>> qnn = PatchQNN(PatchLayout.grid((4, 4), (3, 3), 4), num_classes=4)
+        >>> x, y = np.random.default_rng(0).uniform(0, 1, (8, 16)), np.arange(8) % 4
+        >>> res = train(qnn, x, y, config=TrainConfig(epochs=1, batch_size=4), progress=False)
+        >>> with tempfile.TemporaryDirectory() as tmp:
+        ...     _ = res.save(tmp)
+        ...     np.array_equal(load_run(tmp).trajectory, res.trajectory)
+        True
+
     Raises:
         FileNotFoundError: missing directory or file.
         ValueError: broken files.
@@ -242,7 +253,15 @@ def load_run(directory: str | Path) -> TrainResult:
 def evaluate_model(
     qnn: PatchQNN, images: np.ndarray, labels: np.ndarray, weights: np.ndarray
 ) -> tuple[float, float]:
-    """Mean softmax cross-entropy and accuracy of ``weights`` on a data set."""
+    """Mean softmax cross-entropy and accuracy of ``weights`` on a data set.
+
+    Example:
+        >>> from qiskit_patchqnn import PatchLayout, PatchQNN
+        >>> qnn = PatchQNN(PatchLayout.grid((4, 4), (3, 3), 4), num_classes=4, scale=1e-9)
+        >>> loss, acc = evaluate_model(qnn, np.zeros((2, 16)), [0, 3], qnn.initial_weights(0))
+        >>> round(loss, 6) == round(float(np.log(4)), 6)  # logits ~ 0: uniform over 4 classes
+        True
+    """
     logits = qnn.forward(images, weights)
     y = np.asarray(labels, dtype=int)
     loss = float(-log_softmax(logits)[np.arange(len(y)), y].mean())

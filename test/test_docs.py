@@ -15,6 +15,7 @@ under a second once the package is imported.
 from __future__ import annotations
 
 import importlib.util
+import inspect
 import re
 import sys
 from pathlib import Path
@@ -152,3 +153,17 @@ def test_header_check_detects_a_missing_header(tmp_path):
     bad = tmp_path / "bad.py"
     bad.write_text("# Copyright somebody else\nx = 1\n")
     assert check_headers.missing_headers([tmp_path]) == [bad]
+
+
+def test_every_documented_function_shows_an_example():
+    """The style's rule: every public function on the API pages has an example (and
+    ``test_doctests.py`` runs them all)."""
+    missing = sorted(
+        {
+            f"{obj.__module__}.{name}"
+            for mod in MODULES.values()
+            for name in getattr(mod, "__all__", ())
+            if inspect.isfunction(obj := getattr(mod, name)) and ">>>" not in (obj.__doc__ or "")
+        }
+    )
+    assert not missing, f"public functions without an example: {missing}"

@@ -16,7 +16,7 @@ an unknown key or a bad value is rejected with a message that names the file and
 Example:
     >>> cfg = load_preset("quick")
     >>> cfg.name, cfg.layout.num_patches, cfg.model.depths
-    ('quick', (4, 9), (1, 2))
+    ('quick', (4, 9, 16), (1, 2))
     >>> len(cfg.runs()) == len(cfg.layout.num_patches) * len(cfg.model.depths) * len(cfg.seeds)
     True
 """
@@ -334,6 +334,11 @@ def preset_names() -> tuple[str, ...]:
 def load_preset(name: str) -> SweepConfig:
     """Load a built-in preset (``presets/<name>.toml`` inside the package).
 
+    Example:
+        >>> cfg = load_preset("quick")
+        >>> len(cfg.runs()), cfg.training.epochs
+        (18, 10)
+
     Raises:
         ConfigError: unknown preset name.
     """
@@ -346,7 +351,19 @@ def load_preset(name: str) -> SweepConfig:
 
 
 def load_config(path: str | Path) -> SweepConfig:
-    """Load and validate a sweep TOML file.
+    r"""Load and validate a sweep TOML file.
+
+    Example:
+        >>> import tempfile, pathlib
+        >>> text = (
+        ...     '[sweep]\nname = "toy"\nseeds = [0]\ndownscaling = ["a toy"]\n'
+        ...     "[layout]\npatch_shape = [5, 5]\nnum_patches = [4]\n[model]\ndepths = [1]\n"
+        ... )
+        >>> with tempfile.TemporaryDirectory() as tmp:
+        ...     path = pathlib.Path(tmp) / "toy.toml"
+        ...     _ = path.write_text(text)
+        ...     [run.name for run in load_config(path).runs()]
+        ['p4-d1-s0']
 
     Raises:
         ConfigError: missing file, invalid TOML, unknown key or bad value (one line, naming the

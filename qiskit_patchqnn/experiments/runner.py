@@ -174,6 +174,16 @@ def execute_run(
 
     Returns:
         The files and the summary row, or the error.
+
+    Example:
+        >>> from qiskit_patchqnn.experiments import load_preset, parse_config
+        >>> data = load_preset("quick").to_dict()
+        >>> data["dataset"]["name"] = "mnist:/no/such/dir"  # fails inside the run: reported
+        >>> data["layout"]["image_shape"] = [28, 28]
+        >>> cfg = parse_config(data)
+        >>> out = execute_run(cfg, cfg.runs()[0])
+        >>> out.ok, out.error["type"]
+        (False, 'FileNotFoundError')
     """
     start = time.perf_counter()
     try:
