@@ -41,21 +41,6 @@ from ._cost import (
 from ._factored import FactoredValues
 from ._journal import JobJournal
 
-# Defined in private modules, documented (and pickled) as this module's.
-for _public in (
-    CostEstimate,
-    SubmissionDeclined,
-    estimate_cost,
-    measurement_bases,
-    print_cost,
-    require_confirmation,
-    shots_for_precision,
-    FactoredValues,
-    JobJournal,
-):
-    _public.__module__ = __name__
-del _public
-
 __all__ = [
     "CostEstimate",
     "ExecutionLog",
@@ -455,3 +440,10 @@ def _run_jobs(
             journal.record(keys[g], _job_id(job), "done")  # type: ignore[arg-type]
         results.extend(result)
     return results
+
+
+# Public names defined in private modules are documented (and pickled) as this module's.
+for _name in __all__:
+    if globals()[_name].__module__.startswith("qiskit_patchqnn._"):
+        globals()[_name].__module__ = __name__
+del _name
