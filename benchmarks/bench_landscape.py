@@ -57,7 +57,7 @@ def main() -> None:
     parser.add_argument("--samples", type=int, default=200)
     parser.add_argument("--resolution", type=int, default=21)
     parser.add_argument("--subset", type=int, default=42, help="grid points timed one by one")
-    parser.add_argument("--repeats", type=int, default=5, help="interleaved rounds")
+    parser.add_argument("--repeats", type=int, default=9, help="interleaved rounds")
     parser.add_argument(
         "--aer-bindings", type=int, default=20000, help="bindings timed on raw Aer (extrapolated)"
     )

@@ -23,7 +23,9 @@ Work that repeats is done once:
   resumes from the state saved before op ``k``;
 * a gate that is the same in every lane is applied with one matrix;
 * with factored bindings (:mod:`qiskit_patchqnn._bindings`) the cosines and sines are read
-  from tables computed once per distinct row (:func:`element_tables`).
+  from tables computed once per distinct row (:func:`element_tables`), and only where a
+  lane's row of the parameter's group differs from the previous block's (two row indices per
+  lane are compared instead of every angle).
 
 The readout is in :mod:`qiskit_patchqnn._readout`. A lane's arithmetic does not depend on its
 neighbours, its position, the block it falls in or whether a saved value was reused (the same
@@ -272,6 +274,9 @@ def simulate_lanes(
         kept = -1
         vb = np.empty((npar, nl))
         lrow = np.empty((ngroups, nl), dtype=np.int64)
+        prow = np.full((ngroups, nl), -1, dtype=np.int64)  # the previous block's rows
+        moved = np.zeros(ngroups, dtype=np.bool_)
+        spread_rows = np.zeros(ngroups, dtype=np.bool_)
         ang = np.full((nel, nl), np.nan)
         ec = np.empty((nel, nl))
         es = np.empty((nel, nl))
@@ -290,9 +295,17 @@ def simulate_lanes(
                 b = min(b0 + lane, nb - 1)
                 for j in range(ngroups):
                     lrow[j, lane] = rows[b, j]
-                for p in range(npar):
-                    vb[p, lane] = table[lrow[pgroup[p], lane], p]
-            # refresh the per-lane angle caches; `first` is the first op that changed
+                if not tables:
+                    for p in range(npar):
+                        vb[p, lane] = table[lrow[pgroup[p], lane], p]
+            if tables:  # a group's angles change exactly where its row does
+                for j in range(ngroups):
+                    moved[j] = False
+                    spread_rows[j] = False
+                    for lane in range(nl):
+                        moved[j] |= lrow[j, lane] != prow[j, lane]
+                        spread_rows[j] |= lrow[j, lane] != lrow[j, 0]
+            # refresh the per-lane caches; `first` is the first op that changed
             first = nops
             for o in range(nops):
                 if op_kind[o] != _FUSED:
@@ -301,6 +314,19 @@ def simulate_lanes(
                 for e in range(op_b[o], op_c[o]):
                     p = el_param[e]
                     if p < 0:
+                        continue
+                    if tables:  # read the changed lanes' cosines and sines from the tables
+                        grp = pgroup[p]
+                        if spread_rows[grp]:
+                            uniform[o] = False
+                        if not moved[grp]:
+                            continue
+                        stale[o] = True
+                        for lane in range(nl):
+                            r = lrow[grp, lane]
+                            if r != prow[grp, lane]:
+                                ec[e, lane] = tcos[r, e]
+                                es[e, lane] = tsin[r, e]
                         continue
                     shift = el_shift[e]
                     scale = el_scale[e]
@@ -317,20 +343,17 @@ def simulate_lanes(
                         continue
                     stale[o] = True
                     half = el_kind[e] != 4
-                    grp = pgroup[p]
                     for lane in range(nl):
                         a = new[lane]
                         if a != ang[e, lane]:  # NaN never equals: always recomputed
                             ang[e, lane] = a
-                            if tables:
-                                ec[e, lane] = tcos[lrow[grp, lane], e]
-                                es[e, lane] = tsin[lrow[grp, lane], e]
-                            else:
-                                h = 0.5 * a if half else a
-                                ec[e, lane] = np.cos(h)
-                                es[e, lane] = np.sin(h)
+                            h = 0.5 * a if half else a
+                            ec[e, lane] = np.cos(h)
+                            es[e, lane] = np.sin(h)
                 if stale[o]:
                     first = min(first, o)
+            if tables:
+                prow[:, :] = lrow
             if 0 <= kept <= first:
                 start = kept
                 sr[:, :] = keep_r
