@@ -65,9 +65,9 @@ class Bindings:
 
     def matrix(self) -> np.ndarray:
         """The values as a ``(B, P)`` array."""
-        cols = np.arange(self.table.shape[1])
         if not self.factored:
             return self.table
+        cols = np.arange(self.table.shape[1])
         return np.ascontiguousarray(self.table[self.rows[:, self.pgroup], cols[None, :]])
 
 

@@ -82,13 +82,13 @@ class _Program:
     diags: np.ndarray
     mats4: np.ndarray
 
-    @property
+    @functools.cached_property
     def tail(self) -> int:
         """First op of the trailing single-qubit gates (one per qubit, after all 2-qubit ops)."""
         two = np.flatnonzero(self.op_kind != _OP_FUSED)
         return int(two[-1]) + 1 if two.size else 0
 
-    @property
+    @functools.cached_property
     def tail_op(self) -> np.ndarray:
         """For each qubit, the index of its trailing single-qubit op, or -1."""
         out = np.full(self.num_qubits, -1, dtype=np.int64)

@@ -285,11 +285,11 @@ def execute(
     job_cap = (job_limits(estimator) if limits is None else limits).max_bindings
     for k, arr in enumerate(values):
         if isinstance(arr, FactoredValues):
-            order = _column_order(circuit, parameters, arr.width)
             pieces = None
             if broadcast_ok and arr.size:
                 pieces = [arr] if job_cap is None else arr.split(job_cap)
             if pieces is not None:
+                order = _column_order(circuit, parameters, arr.width)
                 for piece in pieces:
                     pubs.append(_factored_pub(circuit, obs, piece, parameters, order))
                     owners.append(k)
