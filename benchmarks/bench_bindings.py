@@ -35,7 +35,7 @@ from qiskit.primitives import StatevectorEstimator
 from qiskit_aer.primitives import EstimatorV2 as AerEstimator
 
 from qiskit_patchqnn.circuits import patch_circuit, readout_observables
-from qiskit_patchqnn.estimator import BatchedEstimator
+from qiskit_patchqnn.simulator import BatchedEstimator
 
 try:  # optional: a simulator that vectorises over a batch of parameter values
     import pennylane as qml

@@ -39,9 +39,9 @@ from qiskit_aer.primitives import EstimatorV2 as AerEstimator
 from qiskit_machine_learning.neural_networks import EstimatorQNN
 
 from qiskit_patchqnn import PatchLayout, PatchQNN, load_digits
+from qiskit_patchqnn.derivatives import gradient_shifts, hessian_pairs, pair_shifts
 from qiskit_patchqnn.hessian import loss_hessian
 from qiskit_patchqnn.hessian.compute import count_evaluations
-from qiskit_patchqnn.shifts import gradient_shifts, hessian_pairs, pair_shifts
 
 AER_OPTIONS = {"backend_options": {"method": "statevector", "runtime_parameter_bind_enable": True}}
 

@@ -15,7 +15,7 @@ Routes (all exact; the same gradient to rounding, so the same training trajector
 
 1. parameter shift on Aer ``EstimatorV2`` (runtime parameter binding): the package before the
    fast estimator; timed on ``--aer-steps`` steps and extrapolated (said in the output);
-2. parameter shift on :class:`~qiskit_patchqnn.estimator.BatchedEstimator`: timed on one epoch
+2. parameter shift on :class:`~qiskit_patchqnn.simulator.BatchedEstimator`: timed on one epoch
    and extrapolated to 10;
 3. adjoint vector-Jacobian products on ``BatchedEstimator`` (the default): the full 10-epoch
    run, with the test accuracy it reaches.

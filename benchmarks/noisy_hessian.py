@@ -36,8 +36,7 @@ import warnings
 
 import numpy as np
 
-from qiskit_patchqnn.backends import estimate_cost, provenance, resolve
-from qiskit_patchqnn.execution import measurement_bases
+from qiskit_patchqnn.execution import estimate_cost, measurement_bases, provenance, resolve
 from qiskit_patchqnn.hessian import loss_hessian
 from qiskit_patchqnn.layout import PatchLayout
 from qiskit_patchqnn.qnn import PatchQNN

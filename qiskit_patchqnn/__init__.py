@@ -17,10 +17,10 @@ from importlib.metadata import PackageNotFoundError, version
 
 from .circuits import PatchCircuit, num_patch_weights, patch_circuit, readout_observables
 from .datasets import Dataset, load_digits, load_mnist
-from .estimator import BatchedEstimator
 from .layout import PatchLayout
 from .losses import SoftmaxCrossEntropyLoss
 from .qnn import PatchQNN
+from .simulator import BatchedEstimator
 from .training import TrainConfig, TrainResult, load_run, train
 
 try:

@@ -38,7 +38,7 @@ def add_backend_arguments(parser: argparse.ArgumentParser) -> None:
 
 def build_model(model_config: dict, args: argparse.Namespace) -> PatchQNN:
     """Rebuild a model from its config on the backend named by ``args``."""
-    from .backends import resolve
+    from .execution import resolve
 
     shots = getattr(args, "shots", None)
     if shots is not None and shots < 1:

@@ -32,9 +32,9 @@ from qiskit.quantum_info import SparsePauliOp
 from qiskit_machine_learning.neural_networks import EstimatorQNN, NeuralNetwork
 
 from .circuits import PatchCircuit, patch_circuit, readout_observables
+from .derivatives import ShiftPlan, combine_gradient, gradient_shifts
 from .execution import CostEstimate, ExecutionLog, FactoredValues, JobJournal, execute
 from .layout import PatchLayout
-from .shifts import ShiftPlan, combine_gradient, gradient_shifts
 
 __all__ = ["PatchQNN"]
 
@@ -62,8 +62,8 @@ class PatchQNN(NeuralNetwork):
             (its inputs must match the patch size).
         observables: custom observables, one per class (default: :func:`readout_observables`).
         estimator: a :class:`~qiskit.primitives.BaseEstimatorV2` or a backend spec string
-            (see :func:`qiskit_patchqnn.backends.resolve`); default: exact
-            :class:`~qiskit_patchqnn.estimator.BatchedEstimator`.
+            (see :func:`qiskit_patchqnn.execution.resolve`); default: exact
+            :class:`~qiskit_patchqnn.simulator.BatchedEstimator`.
         pass_manager: transpiles the patch circuit **once** to an ISA circuit; observables are
             mapped through its layout.
         precision: target precision for every estimator call (forward, gradients, Hessians,
@@ -161,7 +161,7 @@ class PatchQNN(NeuralNetwork):
 
         self.backend_spec: str | None = None
         if isinstance(estimator, str) or estimator is None:
-            from .backends import resolve  # local import: backends imports heavy providers
+            from .execution import resolve  # local import: backends imports heavy providers
 
             self.backend_spec = estimator or "exact"
             estimator, spec_pm = resolve(self.backend_spec)
@@ -307,10 +307,10 @@ class PatchQNN(NeuralNetwork):
         observables = self.observables
         if self.pass_manager is None:
             return circuit, observables
-        from .backends import _device_of, transpile_patch  # local import
+        from .execution import device_of, transpile_patch  # local import
 
         return transpile_patch(
-            circuit, observables, self.pass_manager, device=_device_of(self.estimator)
+            circuit, observables, self.pass_manager, device=device_of(self.estimator)
         )
 
     # ------------------------------------------------------------------ validation
@@ -471,7 +471,7 @@ class PatchQNN(NeuralNetwork):
 
         The bindings are :meth:`factored_columns`: patch by patch, weights and inputs as
         broadcast parts that an estimator such as
-        :class:`~qiskit_patchqnn.estimator.BatchedEstimator` uses without materialising
+        :class:`~qiskit_patchqnn.simulator.BatchedEstimator` uses without materialising
         (any other estimator gets the full array).
 
         Args:
@@ -496,7 +496,7 @@ class PatchQNN(NeuralNetwork):
         """Whether :meth:`patch_outputs` avoids materialising weight vectors × samples.
 
         True for an estimator that accepts broadcast bindings (the default
-        :class:`~qiskit_patchqnn.estimator.BatchedEstimator`), no job journal, and no trainable
+        :class:`~qiskit_patchqnn.simulator.BatchedEstimator`), no job journal, and no trainable
         input bias (with one, every sample's inputs differ per weight vector).
         """
         accepts = bool(getattr(self.estimator, "accepts_broadcast_bindings", False))
@@ -615,7 +615,7 @@ class PatchQNN(NeuralNetwork):
     @property
     def uses_adjoint(self) -> bool:
         """Whether :meth:`vjp` uses the adjoint method (see ``gradient``)."""
-        from .estimator import BatchedEstimator
+        from .simulator import BatchedEstimator
 
         exact = (
             isinstance(self.estimator, BatchedEstimator)

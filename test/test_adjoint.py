@@ -16,7 +16,7 @@ from qiskit.circuit import ParameterVector, QuantumCircuit
 from qiskit.quantum_info import SparsePauliOp
 
 from qiskit_patchqnn import PatchLayout, PatchQNN
-from qiskit_patchqnn.estimator import BatchedEstimator
+from qiskit_patchqnn.simulator import BatchedEstimator
 from qiskit_patchqnn.training import TrainConfig, train
 
 

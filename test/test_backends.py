@@ -21,7 +21,7 @@ from qiskit.quantum_info import SparsePauliOp
 from qiskit.transpiler import generate_preset_pass_manager
 from qiskit_aer.primitives import EstimatorV2 as AerEstimator
 
-from qiskit_patchqnn.backends import (
+from qiskit_patchqnn.execution import (
     backend_name,
     fake_backend,
     fake_backend_names,
@@ -31,9 +31,9 @@ from qiskit_patchqnn.backends import (
     scrub,
     transpile_patch,
 )
-from qiskit_patchqnn.estimator import BatchedEstimator
 from qiskit_patchqnn.layout import PatchLayout
 from qiskit_patchqnn.qnn import PatchQNN
+from qiskit_patchqnn.simulator import BatchedEstimator
 
 LAYOUT = PatchLayout.grid((4, 4), (3, 3), 4)
 SENTINEL = "SENTINEL-tok3n-0123456789abcdef"

@@ -6,7 +6,7 @@
 # license in the LICENSE file in the root directory of this source tree or at
 # http://www.apache.org/licenses/LICENSE-2.0.
 
-"""Tests for :mod:`qiskit_patchqnn.estimator`: agreement with StatevectorEstimator, PUB
+"""Tests for :mod:`qiskit_patchqnn.simulator`: agreement with StatevectorEstimator, PUB
 broadcasting, streaming, noise, unsupported instructions and the Dask path."""
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ from qiskit.primitives.containers import BindingsArray
 from qiskit.quantum_info import SparseObservable, SparsePauliOp, Statevector
 
 from qiskit_patchqnn.circuits import patch_circuit, readout_observables
-from qiskit_patchqnn.estimator import (
+from qiskit_patchqnn.simulator import (
     BatchedEstimator,
     UnsupportedCircuitError,
     compile_circuit,
@@ -311,7 +311,7 @@ def test_dask_path_matches_in_process() -> None:
 
 
 def test_chunks_bound_the_kernel_buffers(monkeypatch: pytest.MonkeyPatch) -> None:
-    import qiskit_patchqnn.estimator as module
+    import qiskit_patchqnn.simulator.estimator as module
 
     bindings: list[int] = []
     kernel = module.simulate_lanes
@@ -357,7 +357,7 @@ def _shift_rows(qc: QuantumCircuit, rng: np.random.Generator) -> np.ndarray:
 
 def test_resuming_shared_prefixes_is_bitwise_identical(monkeypatch: pytest.MonkeyPatch) -> None:
     """The one-binding-at-a-time kernel resumes shifted bindings from saved states."""
-    import qiskit_patchqnn.estimator as estimator_module
+    import qiskit_patchqnn.simulator.estimator as estimator_module
 
     monkeypatch.setattr(estimator_module, "_LANE_MAX_QUBITS", 0)  # wide-circuit kernel
     pc = patch_circuit(3, 6, 2)
@@ -379,7 +379,7 @@ def test_lane_kernel_reuse_is_bitwise_identical(
     """Cached angles, fused gates and saved prefix states change no bit of the results:
     a binding evaluated alone (chunk of one, nothing to reuse) gives the same numbers as in a
     block of lanes, whatever the lane count; the one-at-a-time kernel agrees to rounding."""
-    import qiskit_patchqnn.estimator as estimator_module
+    import qiskit_patchqnn.simulator.estimator as estimator_module
 
     pc = patch_circuit(3, 6, 2)
     qc = pc.circuit
@@ -492,7 +492,7 @@ def test_broadcast_bindings_take_the_unbroadcast_path_when_names_do_not_match() 
 def test_broadcast_bindings_that_hardly_repeat_stay_plain(monkeypatch: pytest.MonkeyPatch) -> None:
     """Parts whose distinct rows (with their rotation tables) would take more memory than the
     plain array are not factored: no rotation tables are built, and the numbers are right."""
-    import qiskit_patchqnn._bindings as bindings_module
+    import qiskit_patchqnn.simulator.bindings as bindings_module
 
     calls: list[int] = []
     tables = bindings_module.element_tables

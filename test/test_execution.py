@@ -18,7 +18,6 @@ from qiskit.circuit import ParameterVector, QuantumCircuit
 from qiskit.primitives import BaseEstimatorV2
 from qiskit.quantum_info import SparsePauliOp
 
-from qiskit_patchqnn.estimator import BatchedEstimator
 from qiskit_patchqnn.execution import (
     CostEstimate,
     ExecutionLog,
@@ -33,6 +32,7 @@ from qiskit_patchqnn.execution import (
     require_confirmation,
     shots_for_precision,
 )
+from qiskit_patchqnn.simulator import BatchedEstimator
 
 
 class _Job:

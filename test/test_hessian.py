@@ -177,7 +177,7 @@ def test_bad_arguments(data):
 
 
 def test_error_bars_by_repetition_on_a_shot_estimator(data):
-    from qiskit_patchqnn.estimator import BatchedEstimator
+    from qiskit_patchqnn.simulator import BatchedEstimator
 
     x, y = data
     exact = _small_model()
@@ -237,7 +237,7 @@ def test_dask_client_matches_in_process(data):
 
 
 def test_combine_hessian_rules_on_a_trigonometric_function():
-    from qiskit_patchqnn.shifts import combine_hessian, gradient_shifts, hessian_pairs
+    from qiskit_patchqnn.derivatives import combine_hessian, gradient_shifts, hessian_pairs
 
     def f(phi):  # degree one in every angle, like an expectation value; C = 1
         return (np.cos(phi[..., 0]) * np.sin(phi[..., 1]) * np.cos(phi[..., 2] + 0.4))[..., None]

@@ -215,7 +215,7 @@ class LandscapeSpec:
 
 @dataclass(frozen=True)
 class BackendSpec:
-    """Where circuits run: a :func:`qiskit_patchqnn.backends.resolve` spec string."""
+    """Where circuits run: a :func:`qiskit_patchqnn.execution.resolve` spec string."""
 
     spec: str = "exact"
     shots: int | None = None

@@ -129,7 +129,7 @@ def build_model(config: SweepConfig, run: RunSpec, num_classes: int | None = Non
         >>> qnn.weights_per_patch, qnn.num_weights
         (2528, 22948)
     """
-    from ..backends import resolve
+    from ..execution import resolve
     from ..layout import PatchLayout
     from ..qnn import PatchQNN
 

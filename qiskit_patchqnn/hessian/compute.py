@@ -13,9 +13,9 @@ from __future__ import annotations
 import numpy as np
 from tqdm.auto import tqdm
 
+from ..derivatives import combine_gradient, diagonal_rule, hessian_pairs, pair_rule
 from ..losses import one_hot, softmax
 from ..qnn import PatchQNN
-from ..shifts import combine_gradient, diagonal_rule, hessian_pairs, pair_rule
 from .result import LossHessian
 
 __all__ = ["loss_hessian", "count_evaluations"]
@@ -277,7 +277,7 @@ def _pairs_dask(remote_qnn, qnn, base, sel, omega, chunks, max_points, client, b
 
 
 def _provenance(qnn: PatchQNN, n: int) -> dict:
-    from ..backends import provenance
+    from ..execution import provenance
 
     record = provenance(
         qnn.estimator,

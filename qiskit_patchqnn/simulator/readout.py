@@ -9,7 +9,7 @@
 """Readout of the lane kernel's state blocks: Pauli terms, or reduced density matrices.
 
 A block holds ``lanes`` statevectors as ``(2**n, lanes)`` real and imaginary parts (see
-:mod:`qiskit_patchqnn._lanes`). Terms on several qubits are summed over amplitudes
+:mod:`qiskit_patchqnn.simulator.lanes`). Terms on several qubits are summed over amplitudes
 (:func:`_term`); when every term acts on at most one qubit, the trailing single-qubit gates
 are folded into each qubit's reduced density matrix (:func:`_reduced`) and every term is a
 linear form of it (:func:`reduced_forms`). :func:`_observe` writes the block's results.

@@ -26,37 +26,21 @@ from typing import Any
 import numpy as np
 from qiskit.circuit import Parameter, QuantumCircuit
 from qiskit.primitives import BaseEstimatorV2
-from qiskit.primitives.containers import BindingsArray
+from qiskit.primitives.containers.bindings_array import BindingsArray
 
-from ._cost import (
+from .cost import (
     ConfirmHook,
-    CostEstimate,
     SubmissionDeclined,
     estimate_cost,
     measurement_bases,
     print_cost,
-    require_confirmation,
     shots_for_precision,
 )
-from ._factored import FactoredValues
-from ._journal import JobJournal
+from .factored import FactoredValues
+from .journal import JobJournal
+from .limits import JobLimits, is_hardware, job_limits, runtime_backend
 
-__all__ = [
-    "CostEstimate",
-    "ExecutionLog",
-    "FactoredValues",
-    "JobJournal",
-    "JobLimits",
-    "SubmissionDeclined",
-    "estimate_cost",
-    "execute",
-    "is_hardware",
-    "job_limits",
-    "measurement_bases",
-    "print_cost",
-    "require_confirmation",
-    "shots_for_precision",
-]
+__all__ = ["ExecutionLog", "execute"]
 
 _LOG = logging.getLogger(__name__)
 
@@ -88,68 +72,6 @@ class ExecutionLog:
         }
 
 
-@dataclass(frozen=True)
-class JobLimits:
-    """Largest job :func:`execute` submits; ``None`` means unlimited.
-
-    Attributes:
-        max_pubs: PUBs per job.
-        max_bindings: parameter bindings (rows over all PUBs) per job.
-        max_executions: bindings × measurement bases × shots per job (IBM's job validation
-            rejects jobs above 10 million executions).
-    """
-
-    max_pubs: int | None = None
-    max_bindings: int | None = None
-    max_executions: int | None = None
-
-    def __post_init__(self) -> None:
-        for name in ("max_pubs", "max_bindings", "max_executions"):
-            value = getattr(self, name)
-            if value is not None and (not isinstance(value, (int, np.integer)) or value < 1):
-                raise ValueError(f"{name} must be a positive integer or None, got {value!r}")
-
-
-IBM_LIMITS = JobLimits(max_pubs=None, max_bindings=None, max_executions=10_000_000)
-"""Limits used for Qiskit Runtime estimators (hardware and local testing mode)."""
-
-
-def _runtime_backend(estimator: Any) -> Any | None:
-    """The backend of a qiskit-ibm-runtime primitive, ``None`` for other estimators."""
-    if not type(estimator).__module__.startswith("qiskit_ibm_runtime"):
-        return None
-    return getattr(estimator, "_backend", None)
-
-
-def is_hardware(estimator: BaseEstimatorV2) -> bool:
-    """Whether ``estimator`` submits to a real IBM QPU (not a simulator, fake or local mode).
-
-    Example:
-        >>> from qiskit_patchqnn.estimator import BatchedEstimator
-        >>> is_hardware(BatchedEstimator())
-        False
-    """
-    backend = _runtime_backend(estimator)
-    if backend is None or not type(estimator).__module__.startswith("qiskit_ibm_runtime"):
-        return False
-    if type(backend).__module__.startswith("qiskit_ibm_runtime.fake_provider"):
-        return False
-    return not bool(getattr(getattr(backend, "configuration", lambda: None)(), "simulator", False))
-
-
-def job_limits(estimator: BaseEstimatorV2) -> JobLimits:
-    """Default :class:`JobLimits` for ``estimator``: IBM's for Qiskit Runtime, none otherwise.
-
-    Example:
-        >>> from qiskit_patchqnn.estimator import BatchedEstimator
-        >>> job_limits(BatchedEstimator())
-        JobLimits(max_pubs=None, max_bindings=None, max_executions=None)
-    """
-    if type(estimator).__module__.startswith("qiskit_ibm_runtime"):
-        return IBM_LIMITS
-    return JobLimits()
-
-
 def _default_job_loader(estimator: Any) -> Callable[[str], Any] | None:
     service = getattr(estimator, "_service", None)
     loader = getattr(service, "job", None)
@@ -157,7 +79,7 @@ def _default_job_loader(estimator: Any) -> Callable[[str], Any] | None:
 
 
 def _backend_label(estimator: Any) -> str:
-    backend = _runtime_backend(estimator)
+    backend = runtime_backend(estimator)
     name = getattr(backend, "name", None)
     return f"{type(estimator).__qualname__}:{name() if callable(name) else name}"
 
@@ -264,7 +186,7 @@ def execute(
     Example:
         >>> from qiskit.circuit import Parameter, QuantumCircuit
         >>> from qiskit.quantum_info import SparsePauliOp
-        >>> from qiskit_patchqnn.estimator import BatchedEstimator
+        >>> from qiskit_patchqnn.simulator import BatchedEstimator
         >>> a = Parameter("a")
         >>> qc = QuantumCircuit(1)
         >>> _ = qc.ry(a, 0)
@@ -440,10 +362,3 @@ def _run_jobs(
             journal.record(keys[g], _job_id(job), "done")  # type: ignore[arg-type]
         results.extend(result)
     return results
-
-
-# Public names defined in private modules are documented (and pickled) as this module's.
-for _name in __all__:
-    if globals()[_name].__module__.startswith("qiskit_patchqnn._"):
-        globals()[_name].__module__ = __name__
-del _name

@@ -22,17 +22,17 @@ Work that repeats is done once:
 * a block whose first ``k`` ops have the same angles in every lane as in the previous block
   resumes from the state saved before op ``k``;
 * a gate that is the same in every lane is applied with one matrix;
-* with factored bindings (:mod:`qiskit_patchqnn._bindings`) the cosines and sines are read
+* with factored bindings (:mod:`qiskit_patchqnn.simulator.bindings`) the cosines and sines are read
   from tables computed once per distinct row (:func:`element_tables`), and only where a
   lane's row of the parameter's group differs from the previous block's (two row indices per
   lane are compared instead of every angle).
 
-The readout is in :mod:`qiskit_patchqnn._readout`. A lane's arithmetic does not depend on its
-neighbours, its position, the block it falls in or whether a saved value was reused (the same
-operations on the same numbers; a cached rotation of angle -0.0 may stand in for +0.0), so
-results do not depend on how bindings are split into calls, runs or blocks.
+The readout is in :mod:`qiskit_patchqnn.simulator.readout`. A lane's arithmetic does not
+depend on its neighbours, its position, the block it falls in or whether a saved value was
+reused (the same operations on the same numbers; a cached rotation of angle -0.0 may stand in
+for +0.0), so results do not depend on how bindings are split into calls, runs or blocks.
 
-Program arrays are those of :func:`qiskit_patchqnn.estimator.compile_circuit`; qubit ``q`` is
+Program arrays are those of :func:`qiskit_patchqnn.simulator.compile_circuit`; qubit ``q`` is
 bit ``q`` of the basis-state index.
 """
 
@@ -41,9 +41,8 @@ from __future__ import annotations
 import numpy as np
 from numba import njit, prange
 
-from ._readout import _observe, _reduced
-
-_FUSED, _DIAG, _CX, _SWAP = 0, 1, 2, 3
+from .ops import EL_FIXED, EL_P, EL_RX, EL_RY, EL_RZ, OP_CX, OP_DIAG, OP_FUSED, OP_SWAP
+from .readout import _observe, _reduced
 
 
 @njit(cache=True)
@@ -60,7 +59,7 @@ def _fuse(m, begin, end, el_kind, el_fixed, fixed, ec, es):  # pragma: no cover 
         m[7, lane] = 0.0
     for e in range(begin, end):
         k = el_kind[e]
-        if k == 0:  # fixed matrix, the same in every lane: m <- f m
+        if k == EL_FIXED:  # fixed matrix, the same in every lane: m <- f m
             f = fixed[el_fixed[e]]
             f00, f01, f10, f11 = f[0, 0], f[0, 1], f[1, 0], f[1, 1]
             for lane in range(m.shape[1]):
@@ -76,7 +75,7 @@ def _fuse(m, begin, end, el_kind, el_fixed, fixed, ec, es):  # pragma: no cover 
                 m[2, lane], m[3, lane] = n01.real, n01.imag
                 m[4, lane], m[5, lane] = n10.real, n10.imag
                 m[6, lane], m[7, lane] = n11.real, n11.imag
-        elif k == 1:  # rx: [[c, -is], [-is, c]]
+        elif k == EL_RX:  # rx: [[c, -is], [-is, c]]
             for lane in range(m.shape[1]):
                 c = ec[e, lane]
                 s = es[e, lane]
@@ -90,7 +89,7 @@ def _fuse(m, begin, end, el_kind, el_fixed, fixed, ec, es):  # pragma: no cover 
                 m[5, lane] = c * i2 - s * r0
                 m[6, lane] = c * r3 + s * i1
                 m[7, lane] = c * i3 - s * r1
-        elif k == 2:  # ry: [[c, -s], [s, c]]
+        elif k == EL_RY:  # ry: [[c, -s], [s, c]]
             for lane in range(m.shape[1]):
                 c = ec[e, lane]
                 s = es[e, lane]
@@ -108,7 +107,7 @@ def _fuse(m, begin, end, el_kind, el_fixed, fixed, ec, es):  # pragma: no cover 
             for lane in range(m.shape[1]):
                 c = ec[e, lane]
                 s = es[e, lane]
-                if k == 3:
+                if k == EL_RZ:
                     r0, i0, r1, i1 = m[0, lane], m[1, lane], m[2, lane], m[3, lane]
                     m[0, lane] = c * r0 + s * i0
                     m[1, lane] = c * i0 - s * r0
@@ -308,7 +307,7 @@ def simulate_lanes(
             # refresh the per-lane caches; `first` is the first op that changed
             first = nops
             for o in range(nops):
-                if op_kind[o] != _FUSED:
+                if op_kind[o] != OP_FUSED:
                     continue
                 uniform[o] = True
                 for e in range(op_b[o], op_c[o]):
@@ -342,7 +341,7 @@ def simulate_lanes(
                     if same == nl:
                         continue
                     stale[o] = True
-                    half = el_kind[e] != 4
+                    half = el_kind[e] != EL_P
                     for lane in range(nl):
                         a = new[lane]
                         if a != ang[e, lane]:  # NaN never equals: always recomputed
@@ -373,7 +372,7 @@ def simulate_lanes(
                 if o == tail:
                     break
                 kind = op_kind[o]
-                if kind == _FUSED:
+                if kind == OP_FUSED:
                     if stale[o]:
                         _fuse(fm[o], op_b[o], op_c[o], el_kind, el_fixed, fixed, ec, es)
                         stale[o] = False
@@ -381,20 +380,20 @@ def simulate_lanes(
                         _apply_1q_uniform(sr, si, op_a[o], fm[o, :, 0])
                     else:
                         _apply_1q(sr, si, op_a[o], fm[o])
-                elif kind == _DIAG:
+                elif kind == OP_DIAG:
                     d = diags[op_a[o]]
                     for i in range(dim):
                         di = d[i]
                         for lane in range(nl):
                             sr[i, lane] *= di
                             si[i, lane] *= di
-                elif kind == _CX:
+                elif kind == OP_CX:
                     cbit = 1 << op_a[o]
                     tbit = 1 << op_b[o]
                     for i in range(dim):
                         if (i & cbit) and not (i & tbit):
                             _swap_rows(sr, si, i, i | tbit)
-                elif kind == _SWAP:
+                elif kind == OP_SWAP:
                     abit = 1 << op_a[o]
                     bbit = 1 << op_b[o]
                     for i in range(dim):
@@ -453,7 +452,7 @@ def element_tables(
             if p < 0 or pgroup[p] != rgroup[r]:
                 continue
             a = el_shift[e] + el_scale[e] * table[r, p]
-            h = 0.5 * a if el_kind[e] != 4 else a
+            h = 0.5 * a if el_kind[e] != EL_P else a
             tcos[r, e] = np.cos(h)
             tsin[r, e] = np.sin(h)
     return tcos, tsin

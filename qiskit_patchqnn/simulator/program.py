@@ -10,7 +10,7 @@
 
 :func:`compile_circuit` turns a circuit into a short program of fused single-qubit gates,
 merged diagonal two-qubit layers, permutations and fixed 4x4 gates; observables become Pauli
-terms (bit masks). Public names are re-exported by :mod:`qiskit_patchqnn.estimator`.
+terms (bit masks). Public names are re-exported by :mod:`qiskit_patchqnn.simulator`.
 """
 
 from __future__ import annotations
@@ -35,16 +35,17 @@ from qiskit.circuit.library import (
 from qiskit.primitives.containers.observables_array import ObservablesArray
 from qiskit.quantum_info import Operator, SparseObservable
 
-from ._readout import reduced_forms
+from .ops import EL_FIXED, EL_P, EL_RX, EL_RY, EL_RZ, OP_CX, OP_DIAG, OP_FUSED, OP_MAT4, OP_SWAP
+from .readout import reduced_forms
 
 __all__ = ["SUPPORTED_GATES", "UnsupportedCircuitError", "compile_circuit"]
 
 _ROTATIONS: dict[str, tuple[int, type[Gate]]] = {
-    "rx": (1, RXGate),
-    "ry": (2, RYGate),
-    "rz": (3, RZGate),
-    "p": (4, PhaseGate),
-    "u1": (4, U1Gate),
+    "rx": (EL_RX, RXGate),
+    "ry": (EL_RY, RYGate),
+    "rz": (EL_RZ, RZGate),
+    "p": (EL_P, PhaseGate),
+    "u1": (EL_P, U1Gate),
 }
 _SKIP = {"barrier", "id", "delay", "global_phase"}
 _MAX_QUBITS = 30
@@ -55,8 +56,6 @@ SUPPORTED_GATES = frozenset(
 """Gates :class:`BatchedEstimator` runs: parameterised ``rx``, ``ry``, ``rz``, ``p``/``u1``
 (angle affine in one parameter), and every gate without free parameters on one or two qubits.
 ``barrier``, ``id``, ``delay`` and global phases are ignored."""
-
-_OP_FUSED, _OP_DIAG, _OP_CX, _OP_SWAP, _OP_MAT4 = 0, 1, 2, 3, 4
 
 
 class UnsupportedCircuitError(ValueError):
@@ -85,7 +84,7 @@ class _Program:
     @functools.cached_property
     def tail(self) -> int:
         """First op of the trailing single-qubit gates (one per qubit, after all 2-qubit ops)."""
-        two = np.flatnonzero(self.op_kind != _OP_FUSED)
+        two = np.flatnonzero(self.op_kind != OP_FUSED)
         return int(two[-1]) + 1 if two.size else 0
 
     @functools.cached_property
@@ -171,11 +170,11 @@ def _affine(expr: object, index: dict[Parameter, int], where: str) -> tuple[int,
 
 def _rotation_matrix(kind: int, angle: float) -> np.ndarray:
     c, s = math.cos(angle / 2), math.sin(angle / 2)
-    if kind == 1:
+    if kind == EL_RX:
         return np.array([[c, -1j * s], [-1j * s, c]])
-    if kind == 2:
+    if kind == EL_RY:
         return np.array([[c, -s], [s, c]], dtype=complex)
-    if kind == 3:
+    if kind == EL_RZ:
         return np.array([[c - 1j * s, 0], [0, c + 1j * s]])
     return np.array([[1, 0], [0, np.exp(1j * angle)]])
 
@@ -239,7 +238,7 @@ def compile_circuit(circuit: QuantumCircuit) -> _Program:
                 if pi >= 0:
                     if acc is not None:
                         fixed.append(acc)
-                        elements.append((0, -1, 0.0, 0.0, len(fixed) - 1))
+                        elements.append((EL_FIXED, -1, 0.0, 0.0, len(fixed) - 1))
                         acc = None
                     elements.append((kind, pi, a, b, -1))
                     continue
@@ -247,8 +246,8 @@ def compile_circuit(circuit: QuantumCircuit) -> _Program:
                 acc = mat if acc is None else mat @ acc
             if acc is not None:
                 fixed.append(acc)
-                elements.append((0, -1, 0.0, 0.0, len(fixed) - 1))
-            ops.append((_OP_FUSED, q, start, len(elements)))
+                elements.append((EL_FIXED, -1, 0.0, 0.0, len(fixed) - 1))
+            ops.append((OP_FUSED, q, start, len(elements)))
         pending.clear()
 
     for pos, inst in enumerate(circuit.data):
@@ -287,24 +286,24 @@ def compile_circuit(circuit: QuantumCircuit) -> _Program:
                 "gates are supported: transpile to basis ['rx', 'ry', 'rz', 'cz', 'cx'] first"
             )
         if len(qubits) == 1:
-            pending.setdefault(qubits[0], []).append((0, -1, 0.0, 0.0, _matrix(op, where)))
+            pending.setdefault(qubits[0], []).append((EL_FIXED, -1, 0.0, 0.0, _matrix(op, where)))
             continue
         flush()
         q0, q1 = qubits
         if name == "cz" and isinstance(op, CZGate):
             sign = np.where(((basis >> q0) & 1) & ((basis >> q1) & 1), -1.0, 1.0)
-            if ops and ops[-1][0] == _OP_DIAG:
+            if ops and ops[-1][0] == OP_DIAG:
                 diags[ops[-1][1]] = diags[ops[-1][1]] * sign
             else:
                 diags.append(sign)
-                ops.append((_OP_DIAG, len(diags) - 1, 0, 0))
+                ops.append((OP_DIAG, len(diags) - 1, 0, 0))
         elif name == "cx" and isinstance(op, CXGate):
-            ops.append((_OP_CX, q0, q1, 0))
+            ops.append((OP_CX, q0, q1, 0))
         elif name == "swap" and isinstance(op, SwapGate):
-            ops.append((_OP_SWAP, q0, q1, 0))
+            ops.append((OP_SWAP, q0, q1, 0))
         else:
             mats4.append(_matrix(op, where))
-            ops.append((_OP_MAT4, q0, q1, len(mats4) - 1))
+            ops.append((OP_MAT4, q0, q1, len(mats4) - 1))
     flush()
 
     el = np.array(elements, dtype=float).reshape(-1, 5)

@@ -13,13 +13,14 @@ Aer's ``EstimatorV2`` spends most of its time per binding on overhead when circu
 single-qubit rotations, merged diagonal two-qubit layers and permutation gates
 (:func:`compile_circuit`), then runs that program for every binding inside compiled (Numba)
 loops, parallel over bindings: blocks of bindings side by side for up to ten qubits
-(``_lanes.py``), one binding at a time above that (``_kernels.py``). It implements Qiskit's
+(``lanes.py``), one binding at a time above that (``kernels.py``). It implements Qiskit's
 :class:`~qiskit.primitives.BaseEstimatorV2`, so PUB broadcasting, result shapes and metadata are
 the same as for any other estimator.
 """
 
 from __future__ import annotations
 
+import functools
 import math
 import weakref
 from collections import deque
@@ -28,7 +29,6 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from typing import Any
 
-import numba
 import numpy as np
 from qiskit.circuit import QuantumCircuit
 from qiskit.primitives import BaseEstimatorV2
@@ -37,40 +37,34 @@ from qiskit.primitives.containers.estimator_pub import EstimatorPub
 from qiskit.primitives.containers.observables_array import ObservablesArray
 from qiskit.primitives.primitive_job import PrimitiveJob
 
-from ._adjoint import adjoint_vjp
-from ._bindings import Bindings, Plan, bindings_from_pub
-from ._kernels import KERNEL_LOCK, simulate_rows, simulate_states
-from ._lanes import simulate_lanes
-from ._program import (
-    SUPPORTED_GATES,
-    UnsupportedCircuitError,
-    _compile_observables,
-    _Observables,
-    _Program,
-    compile_circuit,
-)
+from .adjoint import adjoint_vjp
+from .bindings import Bindings, Plan, bindings_from_pub
+from .kernels import simulate_rows, simulate_states
+from .lanes import simulate_lanes
+from .ops import kernel_threads, max_threads
+from .program import _compile_observables, _Observables, _Program, compile_circuit
 
-__all__ = [
-    "SUPPORTED_GATES",
-    "BatchedEstimator",
-    "UnsupportedCircuitError",
-    "compile_circuit",
-    "statevectors",
-]
+__all__ = ["BatchedEstimator", "statevectors"]
 
-_KERNEL_LOCK = KERNEL_LOCK
 # Largest number of amplitudes a kernel run may keep as saved states (ops + 1) * 2**n for
 # resuming consecutive bindings that share their first ops (16 bytes each: 32 MiB).
 _MAX_SNAPSHOT = 1 << 21
-# Circuits up to this width run in the lane kernel (_lanes.py), which simulates blocks of
+# Circuits up to this width run in the lane kernel (lanes.py), which simulates blocks of
 # bindings side by side; wider ones, whose statevectors alone fill the vector units, run one
-# binding at a time (_kernels.simulate_rows).
+# binding at a time (kernels.simulate_rows).
 _LANE_MAX_QUBITS = 10
 _LANE_AMPLITUDES = 4096
-# One long-lived worker thread runs every BatchedEstimator job. Qiskit's PrimitiveJob starts a
-# fresh thread per job, and launching the parallel Numba kernel from a new thread costs a few
-# milliseconds each time; the kernels are serialised by _KERNEL_LOCK anyway.
-_EXECUTOR = ThreadPoolExecutor(max_workers=1, thread_name_prefix="patchqnn-estimator")
+
+
+@functools.cache
+def _job_worker() -> ThreadPoolExecutor:
+    """The one long-lived thread that runs every BatchedEstimator job, started on first use.
+
+    Qiskit's PrimitiveJob starts a fresh thread per job, and launching the parallel Numba
+    kernel from a new thread costs a few milliseconds each time; the kernels are serialised by
+    the kernel lock anyway.
+    """
+    return ThreadPoolExecutor(max_workers=1, thread_name_prefix="patchqnn-estimator")
 
 
 class _BatchedJob(PrimitiveJob):
@@ -79,12 +73,7 @@ class _BatchedJob(PrimitiveJob):
     def _submit(self) -> None:
         if self._future is not None:  # type: ignore[has-type]
             raise RuntimeError("Primitive job has been submitted already.")
-        self._future = _EXECUTOR.submit(self._function, *self._args, **self._kwargs)
-
-
-def _max_threads() -> int:
-    """Numba's thread pool size (``NUMBA_NUM_THREADS``, all cores by default)."""
-    return int(numba.config.NUMBA_NUM_THREADS)  # type: ignore[attr-defined]
+        self._future = _job_worker().submit(self._function, *self._args, **self._kwargs)
 
 
 def _lane_count(num_qubits: int, num_bindings: int, threads: int) -> int:
@@ -116,10 +105,7 @@ def _evaluate_block(
         bindings = replace(bindings, rows=rows)
     prog, obs = payload
     k, f = len(bindings), obs_offsets.shape[0]
-    with _KERNEL_LOCK:
-        # Numba's thread count is per calling thread and sticks: always set it.
-        numba.set_num_threads(num_threads or _max_threads())
-        threads = numba.get_num_threads()
+    with kernel_threads(num_threads) as threads:
         if prog.num_qubits <= _LANE_MAX_QUBITS:
             lanes = _lane_count(prog.num_qubits, k, threads)
             if obs.max_weight <= 1:
@@ -225,8 +211,8 @@ class BatchedEstimator(BaseEstimatorV2):
             raise ValueError(f"default_precision must be >= 0, got {default_precision}")
         if chunk_size < 1:
             raise ValueError(f"chunk_size must be >= 1, got {chunk_size}")
-        if num_threads is not None and not 1 <= num_threads <= _max_threads():
-            raise ValueError(f"num_threads must be in [1, {_max_threads()}], got {num_threads}")
+        if num_threads is not None and not 1 <= num_threads <= max_threads():
+            raise ValueError(f"num_threads must be in [1, {max_threads()}], got {num_threads}")
         if worker_threads is not None and worker_threads < 1:
             raise ValueError(f"worker_threads must be >= 1, got {worker_threads}")
         if max_tasks_in_flight is not None and max_tasks_in_flight < 1:
@@ -352,10 +338,8 @@ class BatchedEstimator(BaseEstimatorV2):
         obs = _compile_observables(ObservablesArray.coerce(list(observables)), circuit.num_qubits)
         term_obs = np.repeat(np.arange(len(observables)), np.diff(obs.ptr))
         out = np.empty_like(values)
-        nchunk = 8 * (self._num_threads or _max_threads())
-        with _KERNEL_LOCK:
-            if self._num_threads is not None:
-                numba.set_num_threads(self._num_threads)
+        with kernel_threads(self._num_threads) as threads:
+            nchunk = 8 * threads
             for lo in range(0, len(values), self._chunk_size):
                 hi = min(lo + self._chunk_size, len(values))
                 weights = np.ascontiguousarray(cot[lo:hi, term_obs] * obs.coeff)
@@ -386,7 +370,7 @@ class BatchedEstimator(BaseEstimatorV2):
         payload = (prog, _compile_observables(pub.observables, circuit.num_qubits))
         pshape = tuple(pub.parameter_values.shape)
         nb = math.prod(pshape)
-        bindings = bindings_from_pub(pub, prog, self._num_threads or _max_threads())
+        bindings = bindings_from_pub(pub, prog, self._num_threads or max_threads())
         plan = Plan.build(pshape, tuple(pub.observables.shape))
         evs = np.empty(plan.shape)
         flat = evs.reshape(-1)
@@ -484,7 +468,8 @@ def statevectors(circuit: QuantumCircuit, values: np.ndarray) -> np.ndarray:
     """Final statevectors, shape ``(B, 2**n)``, of ``circuit`` for each row of ``values``.
 
     Args:
-        circuit: a circuit of the supported gate set (see :data:`SUPPORTED_GATES`).
+        circuit: a circuit of the supported gate set (see
+            :data:`~qiskit_patchqnn.simulator.SUPPORTED_GATES`).
         values: shape ``(B, P)`` or ``(P,)``, one column per parameter of ``circuit`` in
             ``circuit.parameters`` order.
 
@@ -510,5 +495,5 @@ def statevectors(circuit: QuantumCircuit, values: np.ndarray) -> np.ndarray:
             f"values must have shape (B, {prog.num_parameters}) for a circuit with "
             f"{prog.num_parameters} parameters, got {np.shape(values)}"
         )
-    with _KERNEL_LOCK:
+    with kernel_threads():
         return simulate_states(*prog.kernel_args(), np.ascontiguousarray(arr))  # type: ignore[call-arg]

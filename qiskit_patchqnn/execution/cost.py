@@ -6,10 +6,7 @@
 # license in the LICENSE file in the root directory of this source tree or at
 # http://www.apache.org/licenses/LICENSE-2.0.
 
-"""What a submission costs, and the hooks that confirm it.
-
-Re-exported by :mod:`qiskit_patchqnn.execution`.
-"""
+"""What a submission costs, and the hooks that confirm it."""
 
 from __future__ import annotations
 

@@ -6,10 +6,7 @@
 # license in the LICENSE file in the root directory of this source tree or at
 # http://www.apache.org/licenses/LICENSE-2.0.
 
-"""Parameter values given as parts that broadcast to the full bindings.
-
-Re-exported by :mod:`qiskit_patchqnn.execution`.
-"""
+"""Parameter values given as parts that broadcast to the full bindings."""
 
 from __future__ import annotations
 
@@ -26,7 +23,7 @@ class FactoredValues:
     A product of weight vectors and samples (``G`` points × ``K`` patches × ``N`` samples)
     repeats each weight row over the samples and each input row over the points. Passed to
     :func:`execute` as parts, it goes to an estimator that accepts broadcast bindings (such
-    as :class:`~qiskit_patchqnn.estimator.BatchedEstimator`) without being materialised;
+    as :class:`~qiskit_patchqnn.simulator.BatchedEstimator`) without being materialised;
     any other estimator gets the full array.
 
     Attributes:

@@ -19,13 +19,12 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, replace
 
-import numba
 import numpy as np
 from qiskit.primitives.containers.estimator_pub import EstimatorPub
 
-from ._kernels import KERNEL_LOCK
-from ._lanes import element_tables
-from ._program import _Program
+from .lanes import element_tables
+from .ops import kernel_threads
+from .program import _Program
 
 
 @dataclass(frozen=True)
@@ -88,6 +87,7 @@ class Plan:
 
     @classmethod
     def build(cls, pshape: tuple[int, ...], oshape: tuple[int, ...]) -> Plan:
+        """The plan of a PUB with parameter-values shape ``pshape`` and observables ``oshape``."""
         shape = tuple(np.broadcast_shapes(pshape, oshape))
         d = len(shape)
         pp = (1,) * (d - len(pshape)) + tuple(pshape)
@@ -163,8 +163,7 @@ def bindings_from_pub(pub: EstimatorPub, prog: _Program, num_threads: int) -> Bi
         pgroup[cols] = j
         rows[:, j] = idx + offset
         offset += len(tab)
-    with KERNEL_LOCK:
-        numba.set_num_threads(num_threads)  # per calling thread, and it sticks: always set it
+    with kernel_threads(num_threads):
         tcos, tsin = element_tables(  # type: ignore[call-arg]
             table, rgroup, pgroup, prog.el_kind, prog.el_param, prog.el_scale, prog.el_shift
         )

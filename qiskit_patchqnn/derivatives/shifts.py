@@ -53,6 +53,7 @@ __all__ = [
     "combine_hessian",
     "diagonal_rule",
     "pair_rule",
+    "pair_shifts",
 ]
 
 SHIFT_GATES = frozenset({"rx", "ry", "rz", "p", "u1", "rxx", "ryy", "rzz", "rzx"})
@@ -364,5 +365,10 @@ def combine_hessian(
 
 
 def pair_shifts() -> np.ndarray:
-    """The four sign patterns ``++, +-, -+, --`` of the off-diagonal rule, times ``pi/2``."""
+    """The four sign patterns ``++, +-, -+, --`` of the off-diagonal rule, times ``pi/2``.
+
+    Example:
+        >>> (pair_shifts() / (np.pi / 2)).astype(int).tolist()
+        [[1, 1], [1, -1], [-1, 1], [-1, -1]]
+    """
     return _HALF_PI * np.array([[1, 1], [1, -1], [-1, 1], [-1, -1]], dtype=float)

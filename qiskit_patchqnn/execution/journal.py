@@ -6,10 +6,7 @@
 # license in the LICENSE file in the root directory of this source tree or at
 # http://www.apache.org/licenses/LICENSE-2.0.
 
-"""An append-only journal of submitted jobs, for resuming without paying twice.
-
-Re-exported by :mod:`qiskit_patchqnn.execution`.
-"""
+"""An append-only journal of submitted jobs, for resuming without paying twice."""
 
 from __future__ import annotations
 
@@ -45,7 +42,7 @@ class JobJournal:
     about to submit and retrieves the recorded job instead (with ``job_loader(job_id)``; by
     default the Qiskit Runtime service's ``job``). The key covers the circuit (gates, qubits,
     parameter names), observables, parameter values, precision and backend, so transpile with a
-    fixed ``seed_transpiler`` (:func:`~qiskit_patchqnn.backends.resolve` does) to get the same
+    fixed ``seed_transpiler`` (:func:`~qiskit_patchqnn.execution.resolve` does) to get the same
     keys on a re-run. A partly written last line (a crash mid-write) is ignored.
 
     Args:

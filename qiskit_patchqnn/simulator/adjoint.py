@@ -24,7 +24,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit, prange
 
-from ._kernels import (
+from .kernels import (
     _evolve,
     _parity_sign,
     apply_1q,
@@ -33,8 +33,7 @@ from ._kernels import (
     apply_swap,
     element_matrix,
 )
-
-_FUSED, _DIAG, _CX, _SWAP, _MAT4 = 0, 1, 2, 3, 4
+from .ops import EL_RX, EL_RY, EL_RZ, OP_CX, OP_DIAG, OP_FUSED, OP_SWAP
 
 
 @njit(cache=True)
@@ -43,18 +42,18 @@ def _generator_overlap(lam, phi, q, k):  # pragma: no cover - compiled
     dim = phi.shape[0]
     bit = 1 << q
     acc = 0.0j
-    if k == 1:  # X
+    if k == EL_RX:  # X
         for i in range(dim):
             acc += np.conj(lam[i]) * phi[i ^ bit]
         return acc.imag
-    if k == 2:  # Y: (Y phi)[i] = -i phi[i^bit] if bit clear, +i phi[i^bit] if set
+    if k == EL_RY:  # Y: (Y phi)[i] = -i phi[i^bit] if bit clear, +i phi[i^bit] if set
         for i in range(dim):
             if i & bit:
                 acc += np.conj(lam[i]) * (1j * phi[i ^ bit])
             else:
                 acc += np.conj(lam[i]) * (-1j * phi[i ^ bit])
         return acc.imag
-    if k == 3:  # Z
+    if k == EL_RZ:  # Z
         for i in range(dim):
             if i & bit:
                 acc -= np.conj(lam[i]) * phi[i]
@@ -143,7 +142,7 @@ def adjoint_vjp(
                     _apply_pauli_add(lam, phi, weights[b, t], term_x[t], term_z[t], term_ny[t])
             for o in range(op_kind.shape[0] - 1, -1, -1):
                 kind = op_kind[o]
-                if kind == _FUSED:
+                if kind == OP_FUSED:
                     q = op_a[o]
                     for e in range(op_c[o] - 1, op_b[o] - 1, -1):
                         k = el_kind[e]
@@ -157,15 +156,15 @@ def adjoint_vjp(
                         h10, h11 = np.conj(g01), np.conj(g11)
                         apply_1q(phi, q, h00, h01, h10, h11)
                         apply_1q(lam, q, h00, h01, h10, h11)
-                elif kind == _DIAG:
+                elif kind == OP_DIAG:
                     d = diags[op_a[o]]
                     for i in range(dim):
                         phi[i] /= d[i]
                         lam[i] /= d[i]
-                elif kind == _CX:
+                elif kind == OP_CX:
                     apply_cx(phi, 1 << op_a[o], 1 << op_b[o])
                     apply_cx(lam, 1 << op_a[o], 1 << op_b[o])
-                elif kind == _SWAP:
+                elif kind == OP_SWAP:
                     apply_swap(phi, 1 << op_a[o], 1 << op_b[o])
                     apply_swap(lam, 1 << op_a[o], 1 << op_b[o])
                 else:

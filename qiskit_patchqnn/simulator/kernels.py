@@ -6,38 +6,32 @@
 # license in the LICENSE file in the root directory of this source tree or at
 # http://www.apache.org/licenses/LICENSE-2.0.
 
-"""Numba kernels behind :class:`~qiskit_patchqnn.estimator.BatchedEstimator`.
+"""Numba kernels behind :class:`~qiskit_patchqnn.simulator.BatchedEstimator`, one binding at a time.
 
 Qubit ``q`` is bit ``q`` of the basis-state index (Qiskit's little-endian order).
 """
 
 from __future__ import annotations
 
-import threading
-
 import numpy as np
 from numba import njit, prange
 
-KERNEL_LOCK = threading.Lock()
-"""Numba's workqueue threading layer aborts on concurrent parallel launches: every launch of
-a parallel kernel holds this lock."""
-
-_FUSED, _DIAG, _CX, _SWAP, _MAT4 = 0, 1, 2, 3, 4
+from .ops import EL_FIXED, EL_P, EL_RX, EL_RY, OP_CX, OP_DIAG, OP_FUSED, OP_SWAP
 
 
 @njit(cache=True)
 def element_matrix(k, ang, fixed, idx):  # pragma: no cover - compiled
     """Entries ``(g00, g01, g10, g11)`` of element kind ``k`` (0 fixed, 1 rx, 2 ry, 3 rz, 4 p)."""
-    if k == 0:
+    if k == EL_FIXED:
         f = fixed[idx]
         return f[0, 0], f[0, 1], f[1, 0], f[1, 1]
-    if k == 4:
+    if k == EL_P:
         return 1.0 + 0.0j, 0.0j, 0.0j, np.cos(ang) + 1j * np.sin(ang)
     c = np.cos(0.5 * ang)
     s = np.sin(0.5 * ang)
-    if k == 1:
+    if k == EL_RX:
         return c + 0.0j, -1j * s, -1j * s, c + 0.0j
-    if k == 2:
+    if k == EL_RY:
         return c + 0.0j, -s + 0.0j, s + 0.0j, c + 0.0j
     return c - 1j * s, 0.0j, 0.0j, c + 1j * s
 
@@ -123,7 +117,7 @@ def _evolve_range(
         if o > begin and o <= need:
             snaps[o] = state
         kind = op_kind[o]
-        if kind == _FUSED:
+        if kind == OP_FUSED:
             q = op_a[o]
             m00 = 1.0 + 0.0j
             m01 = 0.0 + 0.0j
@@ -140,13 +134,13 @@ def _evolve_range(
                 n11 = g10 * m01 + g11 * m11
                 m00, m01, m10, m11 = n00, n01, n10, n11
             apply_1q(state, q, m00, m01, m10, m11)
-        elif kind == _DIAG:
+        elif kind == OP_DIAG:
             d = diags[op_a[o]]
             for i in range(dim):
                 state[i] *= d[i]
-        elif kind == _CX:
+        elif kind == OP_CX:
             apply_cx(state, 1 << op_a[o], 1 << op_b[o])
-        elif kind == _SWAP:
+        elif kind == OP_SWAP:
             apply_swap(state, 1 << op_a[o], 1 << op_b[o])
         else:
             apply_mat4(state, mats4[op_c[o]], 1 << op_a[o], 1 << op_b[o])
@@ -195,7 +189,7 @@ def _evolve(
 def _shared_prefix(a, b, op_kind, op_b, op_c, el_param):  # pragma: no cover - compiled
     """First op whose angles differ between bindings ``a`` and ``b`` (``len(ops)`` if none)."""
     for o in range(op_kind.shape[0]):
-        if op_kind[o] == 0:
+        if op_kind[o] == OP_FUSED:
             for e in range(op_b[o], op_c[o]):
                 p = el_param[e]
                 if p >= 0 and a[p] != b[p]:
