@@ -52,11 +52,12 @@ def model() -> PatchQNN:
 
 def hessian_bindings(qnn: PatchQNN, x: np.ndarray, w: np.ndarray):
     """Yield the bindings loss_hessian evaluates, in chunks (the same points, same count)."""
-    sel = qnn.angle_mask(with_inputs=False)
-    cols = qnn.bind(qnn.patch_angles(x, w)).reshape(-1, qnn.plan.circuit.num_parameters)
-    occ = qnn.plan.occ_column[sel]
-    grad = gradient_shifts(len(sel))
-    ii, jj = hessian_pairs(len(sel))
+    rule = qnn.shift_rule(with_inputs=False)
+    plan = qnn.model.plan
+    cols = plan.bind(qnn.model.local_values(x, w)).reshape(-1, plan.num_columns)
+    occ = rule.columns
+    grad = gradient_shifts(rule.num_angles)
+    ii, jj = hessian_pairs(rule.num_angles)
     signs = pair_shifts()
     for row in cols:
         yield row[None, :]
@@ -103,8 +104,8 @@ def main() -> None:
     assert hess.num_evaluations == n_bind
 
     # the same bindings through our estimator alone, and a slice through Aer
-    obs = [[o] for o in qnn.observables]
-    circ = qnn.evaluation_circuit
+    obs = [[o] for o in qnn.executor.observables]
+    circ = qnn.executor.circuit
     t_raw_ours = 0.0
     aer = AerEstimator(options=AER_OPTIONS)
     aer_rows, t_aer = 0, 0.0
@@ -120,15 +121,15 @@ def main() -> None:
     t_aer_full = t_aer / aer_rows * n_bind
 
     # naive: central differences of EstimatorQNN.backward per patch, one weight at a time
-    pc = qnn.patch_circuit
+    pc = qnn.model.circuit
     plain = EstimatorQNN(
         circuit=pc.circuit,
-        observables=qnn.observables,
+        observables=list(qnn.model.observables),
         input_params=list(pc.input_params),
         weight_params=list(pc.weight_params),
         estimator=AerEstimator(options=AER_OPTIONS),
     )
-    patches = qnn.layout.extract(x) * qnn.input_scale
+    patches = qnn.layout.extract(x) * qnn.model.input_scale
     p = qnn.weights_per_patch
     eps = 1e-4
     ns = min(args.naive_samples, len(x))

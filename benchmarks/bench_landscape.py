@@ -20,7 +20,7 @@ tens of per cent over seconds, and interleaving exposes every route to the same 
 * **point by point**: ``qnn.forward(X, w)`` and the loss, one job per grid point, timed on
   ``--subset`` evenly spaced grid points and **extrapolated** to all 441 (printed with ``~``);
 * **raw, plain array**: ``qnn.estimator.run`` on ONE PUB holding exactly the scan's bindings of
-  ``qnn.evaluation_circuit`` as a materialised array (built outside the timing);
+  ``qnn.executor.circuit`` as a materialised array (built outside the timing);
 * **raw, factored**: the same PUB in the form the scan sends it, weights and inputs as two
   broadcast arrays (:meth:`~qiskit_patchqnn.qnn.PatchQNN.factored_columns`): the roofline of
   the scan's own overhead;
@@ -78,7 +78,7 @@ def main() -> None:
     )
     print(
         f"# workload: {qnn.num_patches} patches, {qnn.weights_per_patch} weights/patch, "
-        f"{qnn.patch_circuit.circuit.num_qubits} qubits, {r}x{r} grid, {len(x)} samples: "
+        f"{qnn.model.circuit.circuit.num_qubits} qubits, {r}x{r} grid, {len(x)} samples: "
         f"{g * len(x) * qnn.num_patches:,} bindings; estimator {type(qnn.estimator).__name__}"
     )
     qnn.forward(x[:2], w0)  # compile once, outside every timing
@@ -88,24 +88,24 @@ def main() -> None:
     subset = np.unique(np.linspace(0, g - 1, min(args.subset, g)).round().astype(int))
     # the scan's bindings in the scan's order (grid point, patch, sample), as ONE PUB: plain
     # (a materialised array) and factored (the broadcast parts that scan_plane sends)
-    angles = np.swapaxes(qnn.patch_angles(x, points), 1, 2)  # (G, K, N, F+P)
-    values = qnn.bind(angles).reshape(-1, qnn.evaluation_circuit.num_parameters)
-    obs = [[o] for o in qnn.evaluation_observables]
-    parts = qnn.factored_columns(x, points)
-    names = [p.name for p in qnn.evaluation_circuit.parameters]
+    angles = np.swapaxes(qnn.model.local_values(x, points), 1, 2)  # (G, K, N, F+P)
+    values = qnn.model.plan.bind(angles).reshape(-1, qnn.executor.circuit.num_parameters)
+    obs = [[o] for o in qnn.executor.observables]
+    parts = qnn.model.columns(x, points)
+    names = [p.name for p in qnn.executor.circuit.parameters]
     factored = BindingsArray(
         {tuple(names[int(c)] for c in cols): view for cols, view in parts.broadcast()}
     )
     obs4 = np.empty((qnn.num_classes, 1, 1, 1), dtype=object)
-    for c, o in enumerate(qnn.evaluation_observables):
+    for c, o in enumerate(qnn.executor.observables):
         obs4[c, 0, 0, 0] = o
 
     routes = {
         "scan": lambda: scan_plane(qnn, x, y, w0, dirs, 1.0, r, progress=False).losses,
         "point": lambda: np.array([cross_entropy(qnn.forward(x, points[i]), y) for i in subset]),
-        "raw": lambda: qnn.estimator.run([(qnn.evaluation_circuit, obs, values)]).result(),
+        "raw": lambda: qnn.estimator.run([(qnn.executor.circuit, obs, values)]).result(),
         "raw_factored": lambda: qnn.estimator.run(
-            [(qnn.evaluation_circuit, obs4, factored)]
+            [(qnn.executor.circuit, obs4, factored)]
         ).result(),
     }
     # rounds of every route in turn, the best of each kept: this VM's speed drifts by tens of
@@ -124,7 +124,7 @@ def main() -> None:
     np.testing.assert_allclose(outputs["point"], flat[subset], atol=1e-9)
     evs = outputs["raw"][0].data.evs
     outputs_raw = np.asarray(evs).T.reshape(g, qnn.num_patches, len(x), qnn.num_classes)
-    logits = qnn.logits_from_outputs(np.swapaxes(outputs_raw, 1, 2))  # (G, N, C)
+    logits = qnn.model.logits(np.swapaxes(outputs_raw, 1, 2))  # (G, N, C)
     raw_loss = -log_softmax(logits)[:, np.arange(len(y)), y].mean(axis=1)
     np.testing.assert_allclose(raw_loss, flat, atol=1e-9)
     evs_f = np.asarray(outputs["raw_factored"][0].data.evs).reshape(qnn.num_classes, -1)
@@ -140,7 +140,7 @@ def main() -> None:
     )
     rows = min(args.aer_bindings, len(values))
     start = time.perf_counter()
-    aer_evs = aer.run([(qnn.evaluation_circuit, obs, values[:rows])]).result()[0].data.evs
+    aer_evs = aer.run([(qnn.executor.circuit, obs, values[:rows])]).result()[0].data.evs
     t_aer = (time.perf_counter() - start) * len(values) / rows
     np.testing.assert_allclose(np.asarray(aer_evs), np.asarray(evs)[:, :rows], atol=1e-10)
 

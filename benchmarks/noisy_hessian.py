@@ -36,7 +36,7 @@ import warnings
 
 import numpy as np
 
-from qiskit_patchqnn.execution import estimate_cost, measurement_bases, provenance, resolve
+from qiskit_patchqnn.execution import estimate_cost, measurement_bases, resolve
 from qiskit_patchqnn.hessian import loss_hessian
 from qiskit_patchqnn.layout import PatchLayout
 from qiskit_patchqnn.qnn import PatchQNN
@@ -80,9 +80,9 @@ def main() -> None:
         w = qnn.initial_weights(seed=args.seed)
         reps = 1 if spec == "exact" else args.repetitions
         if spec.startswith("fake:"):
-            d = len(qnn.angle_mask(with_inputs=False))  # weight angles per patch
+            d = qnn.shift_rule(with_inputs=False).num_angles  # weight angles per patch
             bindings = reps * args.samples * qnn.num_patches * (1 + 2 * d * d)
-            bases = measurement_bases(qnn.evaluation_observables)
+            bases = measurement_bases(qnn.executor.observables)
             print(f"# {spec}: {estimate_cost(bindings, args.shots, num_bases=bases)}")
         start = time.perf_counter()
         with warnings.catch_warnings():
@@ -91,7 +91,7 @@ def main() -> None:
         elapsed = time.perf_counter() - start
         vals, stds = hess.eigenvalues(k, return_std=True)
         rows.append((spec, vals, stds, elapsed))
-        records.append(provenance(qnn.estimator, spec, log=qnn.log))
+        records.append(qnn.executor.provenance().to_dict())
     exact = rows[0][1]
     print(
         f"top {k} eigenvalues of the loss Hessian ({args.samples} samples, 32 weights); "

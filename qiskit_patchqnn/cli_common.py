@@ -54,7 +54,7 @@ def build_model(model_config: dict, args: argparse.Namespace) -> PatchQNN:
         if args.backend.startswith("ibm:")
         else None,
     )
-    qnn.backend_spec = args.backend
+    qnn.executor.spec = args.backend
     return qnn
 
 

@@ -324,17 +324,17 @@ def train(
         True
     """
     config = config or TrainConfig()
-    x = qnn.check_inputs(x_train)
+    x = qnn.model.check_images(x_train, "x_train")
     y = _labels(y_train, len(x), qnn.num_classes, "y_train")
     xt = yt = None
     if x_test is not None and y_test is not None:
-        xt = qnn.check_inputs(x_test)
+        xt = qnn.model.check_images(x_test, "x_test")
         yt = _labels(y_test, len(xt), qnn.num_classes, "y_test")
     rng = np.random.default_rng(config.seed)
     w = (
         qnn.initial_weights(rng)
         if initial_weights is None
-        else qnn.check_weights(initial_weights).copy()
+        else qnn.model.check_weights(initial_weights).copy()
     )
     opt = Adam(qnn.num_weights, weight_decay=config.weight_decay)
     trajectory = [w.copy()]

@@ -19,6 +19,7 @@ from matplotlib.figure import Figure
 
 matplotlib.use("Agg")
 
+from qiskit_patchqnn.execution import Provenance
 from qiskit_patchqnn.landscape import LandscapeScan  # noqa: E402
 from qiskit_patchqnn.plotting import (  # noqa: E402
     LOSS_LABEL,
@@ -47,7 +48,7 @@ def _plane(scale=(2.0, 0.5)):
         method="pca",
         axis_scale=scale,
         num_samples=10,
-        backend="BatchedEstimator",
+        provenance=Provenance("patchqnn_exact", "exact", None, None),
     )
 
 

@@ -32,12 +32,12 @@ def test_forward_equals_statevector_one_patch():
     x = rng.uniform(size=(2, 9))
     w = qnn.initial_weights(3)
     logits = qnn.forward(x, w)
-    pc = qnn.patch_circuit
+    pc = qnn.model.circuit
     for n in range(2):
         vals = {p: v * np.pi / 4 for p, v in zip(pc.input_params, x[n], strict=True)}
         vals.update(dict(zip(pc.weight_params, w, strict=True)))
         sv = Statevector(pc.circuit.assign_parameters(vals))
-        expected = [7.0 * sv.expectation_value(o).real for o in qnn.observables]
+        expected = [7.0 * sv.expectation_value(o).real for o in qnn.model.observables]
         np.testing.assert_allclose(logits[n], expected, atol=1e-10)
 
 
@@ -93,12 +93,15 @@ def test_gradients_match_finite_differences(bias, tiny_data):
 def test_one_job_per_call(tiny_qnn, tiny_data):
     x, _ = tiny_data
     w = tiny_qnn.initial_weights(0)
-    jobs = tiny_qnn.log.jobs
+    log = tiny_qnn.executor.log
+    jobs, bindings = log.jobs, log.bindings
     tiny_qnn.backward(x, w)
-    assert tiny_qnn.log.jobs == jobs + 1
+    assert log.jobs == jobs + 1
     d = tiny_qnn.weights_per_patch
     # forward point + 2 shifts per weight, for every sample and patch
-    assert tiny_qnn.log.bindings >= 6 * 4 * (1 + 2 * d)
+    assert log.bindings - bindings == 6 * 4 * (1 + 2 * d)
+    tiny_qnn.forward(x, w)
+    assert log.jobs == jobs + 2 and log.bindings - bindings == 6 * 4 * (2 + 2 * d)
 
 
 def test_weight_slices_and_bias_slice():
@@ -124,6 +127,19 @@ def test_bad_input_messages(tiny_qnn):
         PatchQNN(tiny_qnn.layout, 1, num_classes=4, aggregation="max")
     with pytest.raises(ValueError, match="readout qubits"):
         PatchQNN(tiny_qnn.layout, 1, num_qubits=2, num_classes=10)
+    with pytest.raises(ValueError, match=r"input_range \[0, 1\], got \[255, 255\]"):
+        tiny_qnn.forward(np.full((1, 16), 255.0), w)  # raw 8-bit pixels are not silently used
+    with pytest.raises(ValueError, match="gradient must be"):
+        PatchQNN(tiny_qnn.layout, 1, num_classes=4, gradient="finite_difference")
+
+
+def test_input_range_rescales_only_when_asked(tiny_qnn, tiny_data):
+    x, _ = tiny_data
+    w = tiny_qnn.initial_weights(0)
+    raw = PatchQNN(tiny_qnn.layout, 1, num_classes=4, input_range=(0, 255))
+    np.testing.assert_allclose(raw.forward(255 * x, w), tiny_qnn.forward(x, w), atol=1e-12)
+    again = PatchQNN.from_config(raw.to_config())
+    assert again.model.input_range == (0.0, 255.0)
 
 
 def _custom_circuit(shared: bool):
@@ -147,7 +163,7 @@ def test_custom_circuit_with_repeated_scaled_parameters():
     pc = _custom_circuit(shared=True)
     obs = [SparsePauliOp("IZ"), SparsePauliOp("XI")]
     qnn = PatchQNN(PatchLayout.grid((3, 3), (2, 2), 4), circuit=pc, observables=obs, num_classes=2)
-    assert not qnn.plan.is_identity
+    assert qnn.model.plan.circuit is not pc.circuit  # each occurrence got its own angle
     rng = np.random.default_rng(2)
     x = rng.uniform(size=(3, 9))
     w = rng.uniform(0, np.pi, qnn.num_weights)
@@ -174,13 +190,20 @@ def test_gate_without_shift_rule_is_named():
         )
 
 
-def test_patch_qnns_are_estimator_qnns(tiny_qnn):
+def test_patch_qnns_are_estimator_qnns_that_agree_with_the_batched_pass(tiny_qnn, tiny_data):
     from qiskit_machine_learning.neural_networks import EstimatorQNN
 
     qnns = tiny_qnn.patch_qnns
     assert len(qnns) == 4 and all(isinstance(q, EstimatorQNN) for q in qnns)
     assert qnns[0].num_weights == tiny_qnn.weights_per_patch
     assert qnns[0].num_inputs == 9
+    x, _ = tiny_data
+    w = tiny_qnn.initial_weights(2)
+    outs = tiny_qnn.patch_outputs(x, w)  # (N, K, C), one job for every patch
+    angles = tiny_qnn.model.local_values(x, w)[..., :9]
+    for k in (0, 3):
+        mine = qnns[k].forward(angles[:, k], w[tiny_qnn.weight_slices[k]])
+        np.testing.assert_allclose(mine, outs[:, k], atol=1e-12)
 
 
 def test_config_round_trip(tiny_qnn):
@@ -193,66 +216,44 @@ def test_config_round_trip(tiny_qnn):
         PatchQNN.from_config({k: v for k, v in tiny_qnn.to_config().items() if k != "depth"})
 
 
-def test_patch_angles_for_many_weight_vectors_equal_one_by_one():
+def test_patch_outputs_of_many_weight_vectors_equal_one_by_one(tiny_data) -> None:
     qnn = PatchQNN(PatchLayout.grid((4, 4), (3, 3), 4), 1, num_classes=4, input_bias=True)
-    rng = np.random.default_rng(4)
-    x = rng.uniform(size=(3, 16))
-    many = rng.uniform(0, np.pi, (5, qnn.num_weights))
-    stacked = np.stack([qnn.patch_angles(x, w) for w in many])
-    np.testing.assert_array_equal(qnn.patch_angles(x, many), stacked)
+    x, _ = tiny_data
+    ws = np.random.default_rng(2).uniform(-1, 1, (3, qnn.num_weights))
+    many = qnn.patch_outputs(x, ws)
+    assert many.shape == (3, 6, qnn.num_patches, 4)
+    for g in range(3):
+        np.testing.assert_allclose(many[g], qnn.patch_outputs(x, ws[g]), atol=1e-13)
     with pytest.raises(ValueError, match=r"shape \(G, 136\)"):
-        qnn.patch_angles(x, many[:, :-1])
+        qnn.patch_outputs(x, ws[:, :-1])
 
 
-def _shared_weight_circuit() -> PatchCircuit:
-    """3 qubits, 9 inputs, 4 weights; weight 0 drives two gates with scales and offsets."""
-    x = ParameterVector("input", 9)
-    w = ParameterVector("weight", 4)
-    qc = QuantumCircuit(3)
-    qc.rx(2 * w[0], 0)
-    qc.ry(w[0] - 0.3, 1)
-    for i in range(9):
-        qc.ry(x[i], i % 3)
-        if i % 3 == 2:
-            qc.cz(0, 1)
-            qc.cz(1, 2)
-    for q in range(3):
-        qc.rx(w[1 + q], q)
-    return PatchCircuit(qc, tuple(x), tuple(w))
-
-
-@pytest.mark.parametrize("input_bias", [False, True])
-@pytest.mark.parametrize("shared", [False, True])
-def test_factored_columns_equal_the_materialised_bindings(input_bias: bool, shared: bool) -> None:
-    """The broadcast parts that forward and scans send equal the full binding array, patch-major,
-    with a trainable input bias and with a weight shared by two scaled gates."""
-    circuit = _shared_weight_circuit() if shared else None
+@pytest.mark.parametrize("gradient", ["adjoint", "parameter_shift"])
+def test_vjp_equals_backward_contracted(gradient, tiny_data) -> None:
     qnn = PatchQNN(
         PatchLayout.grid((4, 4), (3, 3), 4),
         1,
         num_classes=4,
-        input_bias=input_bias,
-        circuit=circuit,
+        input_bias=True,
+        input_gradients=True,
+        gradient=gradient,
     )
-    rng = np.random.default_rng(2)
-    x = rng.uniform(0, 1, (5, 16))
-    ws = rng.uniform(-1, 1, (3, qnn.num_weights))
-    fv = qnn.factored_columns(x, ws)
-    assert fv.shape == (3, qnn.num_patches, 5)
-    expected = np.swapaxes(qnn.bind(qnn.patch_angles(x, ws)), 1, 2)  # (G, K, N, cols)
-    np.testing.assert_array_equal(fv.materialize(), expected.reshape(-1, expected.shape[-1]))
-    many = qnn.patch_outputs(x, ws)
-    assert many.shape == (3, 5, qnn.num_patches, 4)
-    for g in range(3):
-        np.testing.assert_allclose(many[g], qnn.patch_outputs(x, ws[g]), atol=1e-13)
-    (plain,) = qnn.evaluate([qnn.patch_angles(x, ws[1])])  # the unfactored route
-    np.testing.assert_allclose(many[1], plain, atol=1e-13)
+    x, _ = tiny_data
+    w = qnn.initial_weights(5)
+    w[-16:] = np.random.default_rng(3).normal(scale=0.3, size=16)
+    u = np.random.default_rng(4).normal(size=(6, 4))
+    igrad, wgrad = qnn.backward(x, w)
+    gw, gi = qnn.vjp(x, w, u)
+    assert qnn.uses_adjoint == (gradient == "adjoint")
+    np.testing.assert_allclose(gw, np.einsum("nc,ncw->w", u, wgrad), atol=1e-10)
+    np.testing.assert_allclose(gi, np.einsum("nc,nci->ni", u, igrad), atol=1e-10)
 
 
-def test_broadcasts_bindings_only_where_the_product_is_avoided(tmp_path) -> None:
-    layout = PatchLayout.grid((4, 4), (3, 3), 4)
-    assert PatchQNN(layout, num_classes=4).broadcasts_bindings
-    assert not PatchQNN(layout, num_classes=4, input_bias=True).broadcasts_bindings
-    assert not PatchQNN(layout, num_classes=4, estimator="aer").broadcasts_bindings
-    journal = tmp_path / "journal.jsonl"
-    assert not PatchQNN(layout, num_classes=4, journal=journal).broadcasts_bindings
+def test_adjoint_is_refused_without_an_exact_simulator() -> None:
+    qnn = PatchQNN(PatchLayout.grid((4, 4), (3, 3), 4), num_classes=4, estimator="aer")
+    assert not qnn.uses_adjoint
+    strict = PatchQNN(
+        PatchLayout.grid((4, 4), (3, 3), 4), num_classes=4, estimator="aer", gradient="adjoint"
+    )
+    with pytest.raises(ValueError, match="exact BatchedEstimator"):
+        _ = strict.uses_adjoint

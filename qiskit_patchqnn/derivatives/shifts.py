@@ -25,9 +25,10 @@ The diagonal rule reuses the gradient points (it is equivalent to the :math:`\pi
 :math:`[f(\phi + \pi e_i) - f(\phi)]/2`), so a full output Hessian of ``D`` gate angles costs
 :math:`1 + 2D + 4\binom{D}{2} = 1 + 2D^2` evaluations, each shifted point evaluated once.
 
-Shift rules act on *gate angles*. A circuit parameter that appears in several gates, or with a
-scale factor (angle :math:`a\theta + b`), is handled by the chain rule: every occurrence gets its
-own gate angle :math:`\phi_o = a_o \theta + b_o`, and
+Shift rules act on *gate angles* (see :class:`~qiskit_patchqnn.model.AnglePlan`). A circuit
+parameter that appears in several gates, or with a scale factor (angle :math:`a\theta + b`), is
+handled by the chain rule: every occurrence gets its own gate angle
+:math:`\phi_o = a_o \theta + b_o`, and
 
 .. math::
 
@@ -38,15 +39,10 @@ own gate angle :math:`\phi_o = a_o \theta + b_o`, and
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from functools import cached_property
-
 import numpy as np
-from qiskit.circuit import Parameter, ParameterExpression, ParameterVector, QuantumCircuit
 
 __all__ = [
     "SHIFT_GATES",
-    "ShiftPlan",
     "gradient_shifts",
     "hessian_pairs",
     "combine_gradient",
@@ -60,185 +56,6 @@ SHIFT_GATES = frozenset({"rx", "ry", "rz", "p", "u1", "rxx", "ryy", "rzz", "rzx"
 """Gates :math:`e^{-i\\phi G/2}` (up to global phase) with :math:`G^2 = I`."""
 
 _HALF_PI = np.pi / 2
-
-
-@dataclass(frozen=True)
-class ShiftPlan:
-    """How to evaluate a circuit so that its differentiable parameters can be shifted.
-
-    Attributes:
-        circuit: the circuit to evaluate. It equals the given circuit when every differentiable
-            parameter is the whole angle of exactly one gate; otherwise each occurrence has been
-            given its own parameter.
-        params: the parameters of the given circuit, in the order the caller binds them.
-        occ_param: for each gate angle (occurrence), the index into ``params`` it depends on.
-        occ_scale: the factor ``a`` in ``angle = a * theta + b``.
-        occ_offset: the offset ``b``.
-        occ_column: column of ``circuit.parameters`` that holds the occurrence's angle.
-        passthrough: ``(param index, column)`` pairs bound unchanged (not differentiated).
-    """
-
-    circuit: QuantumCircuit
-    params: tuple[Parameter, ...]
-    occ_param: np.ndarray
-    occ_scale: np.ndarray
-    occ_offset: np.ndarray
-    occ_column: np.ndarray
-    passthrough: np.ndarray
-
-    @classmethod
-    def build(
-        cls, circuit: QuantumCircuit, params: tuple[Parameter, ...], diff: tuple[Parameter, ...]
-    ) -> ShiftPlan:
-        """Plan the shifts of ``diff`` (a subset of ``params``) in ``circuit``.
-
-        Raises:
-            ValueError: if a differentiable parameter sits in a gate without a two-term shift
-                rule, or in an angle that is not affine in it alone; the message names it.
-        """
-        if set(params) != set(circuit.parameters):
-            missing = sorted(p.name for p in set(circuit.parameters) - set(params))
-            extra = sorted(p.name for p in set(params) - set(circuit.parameters))
-            raise ValueError(
-                f"params must list every circuit parameter once (missing {missing}, "
-                f"not in circuit {extra})"
-            )
-        pindex = {p: i for i, p in enumerate(params)}
-        diffset = set(diff)
-        occurrences: list[tuple[int, int, int, float, float]] = []  # (inst, slot, p, a, b)
-        for pos, inst in enumerate(circuit.data):
-            for slot, expr in enumerate(inst.operation.params):
-                if not isinstance(expr, ParameterExpression):
-                    continue
-                hit = diffset.intersection(expr.parameters)
-                if not hit:
-                    continue
-                names = sorted(p.name for p in hit)
-                if inst.operation.name not in SHIFT_GATES:
-                    raise ValueError(
-                        f"parameter {names[0]!r} enters gate {inst.operation.name!r}, which has "
-                        f"no two-term parameter-shift rule (supported: {sorted(SHIFT_GATES)})"
-                    )
-                if len(expr.parameters) != 1:
-                    raise ValueError(
-                        f"parameter {names[0]!r} shares the angle {expr} of gate "
-                        f"{inst.operation.name!r} with other parameters; no exact shift rule"
-                    )
-                (p,) = hit
-                b = float(expr.bind({p: 0.0}).numeric())
-                a = float(expr.bind({p: 1.0}).numeric()) - b
-                if abs(float(expr.bind({p: 2.7}).numeric()) - (2.7 * a + b)) > 1e-9:
-                    raise ValueError(f"parameter {p.name!r} enters angle {expr} non-linearly")
-                occurrences.append((pos, slot, pindex[p], a, b))
-        counts = np.bincount([o[2] for o in occurrences], minlength=len(params))
-        simple = all(o[3] == 1.0 and o[4] == 0.0 for o in occurrences) and all(
-            counts[pindex[p]] == 1 for p in diff
-        )
-        if simple:
-            col = {p: i for i, p in enumerate(circuit.parameters)}
-            occ_param = np.array([pindex[p] for p in diff], dtype=np.int64)
-            return cls(
-                circuit=circuit,
-                params=tuple(params),
-                occ_param=occ_param,
-                occ_scale=np.ones(len(diff)),
-                occ_offset=np.zeros(len(diff)),
-                occ_column=np.array([col[p] for p in diff], dtype=np.int64),
-                passthrough=np.array(
-                    [(i, col[p]) for i, p in enumerate(params) if p not in diffset],
-                    dtype=np.int64,
-                ).reshape(-1, 2),
-            )
-        phis = ParameterVector("_occ", len(occurrences))
-        expanded = circuit.copy()
-        for k, (pos, slot, _, _, _) in enumerate(occurrences):
-            inst = expanded.data[pos]
-            op = inst.operation.to_mutable()
-            new_params = list(op.params)
-            new_params[slot] = phis[k]
-            op.params = new_params
-            expanded.data[pos] = inst.replace(operation=op)
-        col = {p: i for i, p in enumerate(expanded.parameters)}
-        return cls(
-            circuit=expanded,
-            params=tuple(params),
-            occ_param=np.array([o[2] for o in occurrences], dtype=np.int64),
-            occ_scale=np.array([o[3] for o in occurrences]),
-            occ_offset=np.array([o[4] for o in occurrences]),
-            occ_column=np.array([col[phis[k]] for k in range(len(occurrences))], dtype=np.int64),
-            passthrough=np.array(
-                [(i, col[p]) for i, p in enumerate(params) if p in col], dtype=np.int64
-            ).reshape(-1, 2),
-        )
-
-    @property
-    def num_angles(self) -> int:
-        """Number of shiftable gate angles ``D``."""
-        return len(self.occ_param)
-
-    @property
-    def is_identity(self) -> bool:
-        """True when every gate angle is one parameter, unscaled."""
-        return (
-            self.circuit is not None
-            and bool(np.all(self.occ_scale == 1.0) and np.all(self.occ_offset == 0.0))
-            and len(np.unique(self.occ_param)) == len(self.occ_param)
-        )
-
-    @cached_property
-    def _trivial(self) -> bool:
-        n = self.circuit.num_parameters
-        return (
-            len(self.passthrough) == 0
-            and len(self.occ_param) == n
-            and np.array_equal(self.occ_column, np.arange(n))
-            and np.array_equal(self.occ_param, np.arange(n))
-            and bool(np.all(self.occ_scale == 1.0))
-            and bool(np.all(self.occ_offset == 0.0))
-        )
-
-    def bind(self, values: np.ndarray) -> np.ndarray:
-        """Map parameter values ``(..., len(params))`` to evaluation-circuit columns.
-
-        When every parameter is its own unscaled gate angle, in circuit order, this returns
-        ``values`` itself (no copy).
-        """
-        values = np.asarray(values, dtype=float)
-        if self._trivial:
-            return values
-        out = np.empty((*values.shape[:-1], self.circuit.num_parameters))
-        if len(self.passthrough):
-            out[..., self.passthrough[:, 1]] = values[..., self.passthrough[:, 0]]
-        out[..., self.occ_column] = values[..., self.occ_param] * self.occ_scale + self.occ_offset
-        return out
-
-    def chain(self, angles: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        r"""The chain rule from selected gate angles to the parameters behind them.
-
-        Args:
-            angles: gate-angle indices (into ``occ_param``).
-
-        Returns:
-            ``(params, matrix)``: the distinct indices into ``params`` that the angles depend
-            on, and the ``(len(angles), len(params))`` matrix :math:`A` with
-            :math:`\partial f/\partial\theta = A^\top \partial f/\partial\phi`.
-
-        Example:
-            >>> from qiskit.circuit import Parameter, QuantumCircuit
-            >>> t = Parameter("t")
-            >>> qc = QuantumCircuit(1)
-            >>> _ = qc.rx(2 * t, 0)
-            >>> _ = qc.ry(t, 0)
-            >>> plan = ShiftPlan.build(qc, (t,), (t,))
-            >>> params, matrix = plan.chain(np.arange(plan.num_angles))
-            >>> params.tolist(), matrix.ravel().tolist()
-            ([0], [2.0, 1.0])
-        """
-        occ = self.occ_param[angles]
-        params = np.unique(occ)
-        matrix = np.zeros((len(angles), len(params)))
-        matrix[np.arange(len(angles)), np.searchsorted(params, occ)] = self.occ_scale[angles]
-        return params, matrix
 
 
 def gradient_shifts(num_angles: int) -> np.ndarray:

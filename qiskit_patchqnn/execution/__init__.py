@@ -11,9 +11,12 @@
 * :mod:`.backends` resolves a spec string (``exact``, ``aer``, ``aer:<fake>``, ``fake:<fake>``,
   ``ibm:<name>``) to an estimator and a pass manager; :mod:`.isa` transpiles a patch circuit
   once and lays its observables out;
+* :class:`Executor` (``executor.py``) owns one circuit on one estimator: ISA circuit, precision,
+  limits, journal, confirmation and provenance; each call returns its values with what it cost;
 * :mod:`.execute` is the one place that calls ``estimator.run``: PUBs split at the backend's
   :mod:`.limits`, the :mod:`.cost` confirmed before hardware, job ids kept in a
-  :mod:`.journal`, broadcast bindings passed as :mod:`.factored` parts;
+  :mod:`.journal`, broadcast bindings passed as
+  :class:`~qiskit_patchqnn.model.FactoredValues`;
 * :mod:`.provenance` records where and how results were computed (credentials are removed by
   :mod:`.secrets`).
 """
@@ -30,7 +33,7 @@ from .cost import (
     shots_for_precision,
 )
 from .execute import ExecutionLog, execute
-from .factored import FactoredValues
+from .executor import Evaluation, Executor
 from .isa import device_of, transpile_patch
 from .journal import JobJournal
 from .limits import IBM_LIMITS, JobLimits, is_hardware, job_limits
@@ -42,8 +45,9 @@ __all__ = [
     "SPEC_FORMS",
     "ConfirmHook",
     "CostEstimate",
+    "Evaluation",
     "ExecutionLog",
-    "FactoredValues",
+    "Executor",
     "JobJournal",
     "JobLimits",
     "Provenance",

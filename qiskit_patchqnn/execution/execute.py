@@ -28,6 +28,7 @@ from qiskit.circuit import Parameter, QuantumCircuit
 from qiskit.primitives import BaseEstimatorV2
 from qiskit.primitives.containers.bindings_array import BindingsArray
 
+from ..model.columns import FactoredValues
 from .cost import (
     ConfirmHook,
     SubmissionDeclined,
@@ -36,7 +37,6 @@ from .cost import (
     print_cost,
     shots_for_precision,
 )
-from .factored import FactoredValues
 from .journal import JobJournal
 from .limits import JobLimits, is_hardware, job_limits, runtime_backend
 
@@ -58,6 +58,7 @@ class ExecutionLog:
     bindings: int = 0
     job_ids: list[str] = field(default_factory=list)
     reused_jobs: int = 0
+    reused_bindings: int = 0
     reused_job_ids: list[str] = field(default_factory=list)
 
     def to_dict(self) -> dict:
@@ -68,8 +69,19 @@ class ExecutionLog:
             "bindings": self.bindings,
             "job_ids": list(self.job_ids),
             "reused_jobs": self.reused_jobs,
+            "reused_bindings": self.reused_bindings,
             "reused_job_ids": list(self.reused_job_ids),
         }
+
+    def merge(self, other: ExecutionLog) -> None:
+        """Add the counts and job ids of ``other`` to this log."""
+        self.jobs += other.jobs
+        self.pubs += other.pubs
+        self.bindings += other.bindings
+        self.job_ids.extend(other.job_ids)
+        self.reused_jobs += other.reused_jobs
+        self.reused_bindings += other.reused_bindings
+        self.reused_job_ids.extend(other.reused_job_ids)
 
 
 def _default_job_loader(estimator: Any) -> Callable[[str], Any] | None:
@@ -324,6 +336,7 @@ def _run_jobs(
             continue
         if log is not None:
             log.reused_jobs += 1
+            log.reused_bindings += sum(_num_bindings(pubs[i][2]) for i in group)
             log.reused_job_ids.append(job_id)
     todo = [g for g in range(len(groups)) if jobs[g] is None]
     if todo:

@@ -124,10 +124,29 @@ class Provenance:
     job_ids: tuple[str, ...] = ()
 
     def to_dict(self) -> dict:
-        """JSON-serialisable copy."""
+        """JSON-serialisable copy (the inverse of :meth:`from_dict`)."""
         out = asdict(self)
         out["job_ids"] = list(self.job_ids)
         return out
+
+    @classmethod
+    def from_dict(cls, data: dict) -> Provenance:
+        """Rebuild a record written by :meth:`to_dict` (unknown keys are ignored).
+
+        Example:
+            >>> p = Provenance("patchqnn_exact", "exact", None, None, job_ids=("a",))
+            >>> Provenance.from_dict(p.to_dict()) == p
+            True
+        """
+        return cls(
+            backend=str(data.get("backend", "unknown")),
+            spec=data.get("spec"),
+            shots=data.get("shots"),
+            precision=data.get("precision"),
+            options=dict(data.get("options") or {}),
+            versions=dict(data.get("versions") or {}),
+            job_ids=tuple(data.get("job_ids") or ()),
+        )
 
 
 def provenance(
@@ -138,8 +157,8 @@ def provenance(
     precision: float | None = None,
     log: ExecutionLog | None = None,
     job_ids: tuple[str, ...] | list[str] = (),
-) -> dict:
-    """Provenance record of results computed with ``estimator``, as a dict.
+) -> Provenance:
+    """Provenance record of results computed with ``estimator``.
 
     Shots and precision default to what the estimator's options say; an explicit
     ``precision`` (the one passed to every call, e.g. ``PatchQNN.precision``) wins.
@@ -148,7 +167,7 @@ def provenance(
         >>> from qiskit_patchqnn.execution import resolve
         >>> est, _ = resolve("exact")
         >>> record = provenance(est, "exact")
-        >>> record["backend"], record["shots"], sorted(record["versions"])[0]
+        >>> record.backend, record.shots, sorted(record.versions)[0]
         ('patchqnn_exact', None, 'qiskit')
     """
     options = runtime_options(estimator)
@@ -169,4 +188,4 @@ def provenance(
         versions=_versions(),
         job_ids=tuple(dict.fromkeys(ids)),
     )
-    return record.to_dict()
+    return record

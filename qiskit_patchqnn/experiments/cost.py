@@ -114,7 +114,7 @@ def run_cost(config: SweepConfig, run: RunSpec, qnn: Any, num_train: int, num_te
     from ..hessian.compute import count_evaluations
 
     k = qnn.num_patches
-    d = len(qnn.angle_mask(with_inputs=qnn.input_bias or qnn.input_gradients))
+    d = qnn.shift_rule(qnn.model.input_bias or qnn.input_gradients).num_angles
     epochs = config.training.epochs
     training = epochs * num_train * k * (1 + 2 * d)
     evaluation = (epochs + 1) * (num_train + num_test) * k
@@ -155,7 +155,7 @@ def sweep_cost(config: SweepConfig, data: Any | None = None) -> SweepCost:
     bases = 1
     for run in config.runs():
         qnn = build_model(exact, run, data.num_classes)
-        bases = measurement_bases(qnn.observables)
+        bases = measurement_bases(qnn.model.observables)
         runs.append(run_cost(config, run, qnn, len(data.x_train), len(data.x_test)))
     return SweepCost(tuple(runs), bases, config.backend.shots)
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 import numpy as np
 from tqdm.auto import tqdm
 
-from ..derivatives import combine_gradient, diagonal_rule, hessian_pairs, pair_rule
+from ..derivatives import hessian_pairs
 from ..losses import one_hot, softmax
 from ..qnn import PatchQNN
 from .result import LossHessian
@@ -33,8 +33,8 @@ def count_evaluations(qnn: PatchQNN, num_samples: int) -> int:
         >>> count_evaluations(qnn, 2) == 2 * 4 * (1 + 2 * qnn.weights_per_patch**2)
         True
     """
-    d = len(qnn.angle_mask(with_inputs=qnn.input_bias))
-    return int(num_samples * qnn.num_patches * (1 + 2 * d * d))
+    rule = qnn.shift_rule(qnn.model.input_bias)
+    return int(num_samples * qnn.num_patches * rule.num_evaluations(2))
 
 
 def loss_hessian(
@@ -86,8 +86,10 @@ def loss_hessian(
     """
     if repetitions < 1:
         raise ValueError(f"repetitions must be >= 1, got {repetitions}")
-    x = qnn.check_inputs(X)
-    w = qnn.check_weights(weights)
+    x = qnn.model.check_images(X, "X")
+    if len(x) == 0:
+        raise ValueError("X holds no images: the loss Hessian needs at least one sample")
+    w = qnn.model.check_weights(weights)
     labels = np.asarray(y)
     if labels.shape != (len(x),):
         raise ValueError(f"y must have shape ({len(x)},), got {labels.shape}")
@@ -105,19 +107,20 @@ def loss_hessian(
 
 
 def _one_hessian(qnn, x, targets, w, batch_size, max_points, client, progress) -> LossHessian:
+    model, executor = qnn.model, qnn.executor
     n = len(x)
-    sel = qnn.angle_mask(with_inputs=qnn.input_bias)
-    d = len(sel)
-    k_patches = qnn.num_patches
-    coef = qnn.coefficient
-    local, chain = qnn.plan.chain(sel)
-    gidx = qnn.global_index()[:, local]  # (K, L)
-    base = qnn.patch_angles(x, w)  # (N, K, F+P)
+    rule = qnn.shift_rule(model.input_bias)
+    d = rule.num_angles
+    k_patches = model.num_patches
+    coef = model.coefficient
+    local, chain = rule.chain()
+    gidx = model.global_index()[:, local]  # (K, L)
+    base = model.local_values(x, w)  # (N, K, F+P)
     if batch_size is None:
         per_sample = k_patches * max(1, 2 * d * d)
         batch_size = max(1, min(n, max_points // per_sample))
     chunks = [np.arange(s, min(n, s + batch_size)) for s in range(0, n, batch_size)]
-    before = qnn.log.bindings
+    spent = 0
     bar = tqdm(
         total=count_evaluations(qnn, n),
         desc="hessian",
@@ -134,16 +137,17 @@ def _one_hessian(qnn, x, targets, w, batch_size, max_points, client, progress) -
     remote_qnn = None
     if client is not None:
         remote_qnn = client.scatter(qnn, broadcast=True)  # type: ignore[attr-defined]
-        _gradients_dask(remote_qnn, qnn, base, sel, chunks, client, centers, grads, bar)
+        spent += _gradients_dask(remote_qnn, qnn, base, chunks, client, centers, grads, bar)
     else:
         for idx in chunks:
-            c, g = qnn.shifted_outputs(base[idx], sel)
+            c, g, cost = _gradient_points(qnn, base[idx])
             centers[idx] = c
             grads[idx] = g
+            spent += cost
             bar.update(len(idx) * k_patches * (1 + 2 * d))
-    probs = softmax(qnn.logits_from_outputs(centers))
+    probs = softmax(model.logits(centers))
     resid = probs - targets
-    jac_angles = np.moveaxis(combine_gradient(grads), -1, -2)  # (N, K, C, D)
+    jac_angles = np.moveaxis(rule.gradient(grads), -1, -2)  # (N, K, C, D)
     jac_local = jac_angles @ chain  # (N, K, C, L)
     jacobian = np.zeros((n, qnn.num_classes, qnn.num_weights))
     for k in range(k_patches):
@@ -151,28 +155,27 @@ def _one_hessian(qnn, x, targets, w, batch_size, max_points, client, progress) -
 
     # Diagonal of each patch's output Hessian from the same points.
     omega = coef * resid / n  # residual weight of every (sample, class)
-    diag = diagonal_rule(centers, grads)  # (N, K, D, C)
+    diag = rule.diagonal(centers, grads)  # (N, K, D, C)
     r_angles = np.zeros((k_patches, d, d))
     r_angles[:, np.arange(d), np.arange(d)] = np.einsum("nkdc,nc->kd", diag, omega)
 
     # Phase 2: off-diagonal pairs, four points each, weighted on the fly.
     if d > 1:
         if client is not None:
-            r_angles += _pairs_dask(
-                remote_qnn, qnn, base, sel, omega, chunks, max_points, client, bar
-            )
+            block, cost = _pairs_dask(remote_qnn, qnn, base, omega, chunks, max_points, client, bar)
+            r_angles += block
+            spent += cost
         else:
             for idx in chunks:
-                r_angles += _pair_block(qnn, base[idx], sel, omega[idx], max_points, bar)
+                block, cost = _pair_block(qnn, base[idx], omega[idx], max_points, bar)
+                r_angles += block
+                spent += cost
     bar.close()
 
     blocks = []
     for k in range(k_patches):
         r_local = chain.T @ r_angles[k] @ chain
         blocks.append((gidx[k].copy(), 0.5 * (r_local + r_local.T)))
-    spent = qnn.log.bindings - before
-    if client is not None:
-        spent = count_evaluations(qnn, n)
     return LossHessian(
         jacobian=jacobian,
         probs=probs,
@@ -180,117 +183,104 @@ def _one_hessian(qnn, x, targets, w, batch_size, max_points, client, progress) -
         blocks=blocks,
         slices=qnn.weight_slices,
         num_evaluations=int(spent),
-        provenance=_provenance(qnn, n),
+        provenance=executor.provenance(),
+        method="parameter-shift (exact for exact expectation values)",
     )
 
 
-def _pair_block(qnn, base, sel, omega, max_points, bar=None) -> np.ndarray:
+def _gradient_points(qnn: PatchQNN, base: np.ndarray) -> tuple[np.ndarray, np.ndarray, int]:
+    """Outputs ``(..., C)`` and gradient-point values ``(..., 2D, C)`` of local values ``base``."""
+    rule = qnn.shift_rule(qnn.model.input_bias)
+    cols = qnn.model.plan.bind(base)
+    ev = qnn.executor.run([cols, rule.gradient_points(cols)])
+    center, points = ev.values
+    return center, points, ev.bindings
+
+
+def _pair_block(qnn, base, omega, max_points, bar=None) -> tuple[np.ndarray, int]:
     """Residual-weighted off-diagonal output Hessians of a sample chunk, all patches."""
     ns, k_patches, _ = base.shape
-    d = len(sel)
+    rule = qnn.shift_rule(qnn.model.input_bias)
+    d = rule.num_angles
     ii, jj = hessian_pairs(d)
     m = len(ii)
-    cols = qnn.bind(base)  # (ns, K, ncols)
-    ci = qnn.plan.occ_column[sel][ii]
-    cj = qnn.plan.occ_column[sel][jj]
-    half_pi = np.pi / 2
+    cols = qnn.model.plan.bind(base)  # (ns, K, ncols)
     per_pair = ns * k_patches * 4
     step = max(1, max_points // per_pair)
     out = np.zeros((k_patches, d, d))
+    spent = 0
     for start in range(0, m, step):
         sl = slice(start, min(m, start + step))
-        mp = sl.stop - sl.start
-        # Order the points (sign of i, pair, sign of j): consecutive points then differ in
-        # the later angle j, so the estimator can resume from the state before it.
-        pts = np.empty((ns, k_patches, 2, mp, 2, cols.shape[-1]))
-        pts[...] = cols[:, :, None, None, None, :]
-        ar = np.arange(mp)
-        for a, sign in enumerate((half_pi, -half_pi)):
-            pts[:, :, a][:, :, ar, :, ci[sl]] += sign
-            pts[:, :, :, :, a][:, :, :, ar, cj[sl]] += sign
-        (vals,) = qnn.evaluate_columns([pts])  # (ns, K, 2, mp, 2, C)
-        off = pair_rule(
-            vals[:, :, 0, :, 0], vals[:, :, 0, :, 1], vals[:, :, 1, :, 0], vals[:, :, 1, :, 1]
-        )
+        pts = rule.pair_points(cols, ii[sl], jj[sl])  # (ns, K, 2, mp, 2, ncols)
+        ev = qnn.executor.run([pts])
+        spent += ev.bindings
+        off = rule.pairs(ev.values[0])  # (ns, K, mp, C)
         contrib = np.einsum("nkmc,nc->km", off, omega)
         out[:, ii[sl], jj[sl]] += contrib
         out[:, jj[sl], ii[sl]] += contrib
         if bar is not None:
-            bar.update(ns * k_patches * mp * 4)
-    return out
+            bar.update(ns * k_patches * (sl.stop - sl.start) * 4)
+    return out, spent
 
 
-def _pair_task(qnn, base, sel, omega, max_points, k):
+def _pair_task(qnn, base, omega, max_points, k):
     """Dask task: the off-diagonal residual block of patch ``k`` for one sample chunk."""
-    block = _pair_block(qnn, base[:, k : k + 1], sel, omega, max_points)
-    return k, block[0]
+    block, spent = _pair_block(qnn, base[:, k : k + 1], omega, max_points)
+    return k, block[0], spent
 
 
-def _gradient_task(qnn, base, sel, k):
+def _gradient_task(qnn, base, k):
     """Dask task: outputs and gradient points of patch ``k`` for one sample chunk."""
-    center, points = qnn.shifted_outputs(base[:, k : k + 1], sel)
-    return k, center[:, 0], points[:, 0]
+    center, points, spent = _gradient_points(qnn, base[:, k : k + 1])
+    return k, center[:, 0], points[:, 0], spent
 
 
-def _gradients_dask(remote_qnn, qnn, base, sel, chunks, client, centers, grads, bar) -> None:
+def _gradients_dask(remote_qnn, qnn, base, chunks, client, centers, grads, bar) -> int:
     from dask.distributed import as_completed
 
     k_patches = qnn.num_patches
-    d = len(sel)
+    d = qnn.shift_rule(qnn.model.input_bias).num_angles
     where = {}
     futures = []
     for idx in chunks:
         for k in range(k_patches):
             fut = client.submit(  # type: ignore[attr-defined]
-                _gradient_task, remote_qnn, base[idx], sel, k, pure=False
+                _gradient_task, remote_qnn, base[idx], k, pure=False
             )
             futures.append(fut)
             where[fut.key] = idx
+    spent = 0
     for fut in as_completed(futures):
-        k, center, points = fut.result()
+        k, center, points, cost = fut.result()
         idx = where[fut.key]
         centers[idx, k] = center
         grads[idx, k] = points
+        spent += cost
         bar.update(len(idx) * (1 + 2 * d))
+    return spent
 
 
-def _pairs_dask(remote_qnn, qnn, base, sel, omega, chunks, max_points, client, bar) -> np.ndarray:
+def _pairs_dask(
+    remote_qnn, qnn, base, omega, chunks, max_points, client, bar
+) -> tuple[np.ndarray, int]:
     from dask.distributed import as_completed
 
     k_patches = qnn.num_patches
-    d = len(sel)
+    d = qnn.shift_rule(qnn.model.input_bias).num_angles
     futures = []
     sizes = {}
     for idx in chunks:
         for k in range(k_patches):
             fut = client.submit(  # type: ignore[attr-defined]
-                _pair_task, remote_qnn, base[idx], sel, omega[idx], max_points, k, pure=False
+                _pair_task, remote_qnn, base[idx], omega[idx], max_points, k, pure=False
             )
             futures.append(fut)
             sizes[fut.key] = len(idx) * 2 * d * (d - 1)
     out = np.zeros((k_patches, d, d))
+    spent = 0
     for fut in as_completed(futures):
-        k, block = fut.result()
+        k, block, cost = fut.result()
         out[k] += block
+        spent += cost
         bar.update(sizes[fut.key])
-    return out
-
-
-def _provenance(qnn: PatchQNN, n: int) -> dict:
-    from ..execution import provenance
-
-    record = provenance(
-        qnn.estimator,
-        getattr(qnn, "backend_spec", None),
-        precision=qnn.precision,
-        log=qnn.log,
-    )
-    record.update(
-        num_samples=int(n),
-        num_weights=int(qnn.num_weights),
-        num_patches=int(qnn.num_patches),
-        aggregation=qnn.aggregation,
-        scale=qnn.scale,
-        method="parameter-shift (exact for exact expectation values)",
-    )
-    return record
+    return out, spent

@@ -10,12 +10,14 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
 import scipy.linalg
 from scipy.sparse.linalg import LinearOperator, eigsh
+
+from ..execution.provenance import Provenance
 
 __all__ = ["LossHessian", "Outliers", "SpectralDensity"]
 
@@ -79,8 +81,10 @@ class LossHessian:
             :math:`R = \sum_k S_k^\top R_k S_k`.
         slices: weight slices per patch (and the positional bias), as in
             :attr:`PatchQNN.weight_slices`.
-        num_evaluations: circuit evaluations spent.
-        provenance: estimator, precision, sizes, package versions.
+        num_evaluations: circuit evaluations spent (all repetitions).
+        provenance: where and how the expectation values were computed (backend, shots or
+            precision, options, package versions, job ids).
+        method: how the Hessian was obtained.
         replicas: independent repetitions (for error bars), including this one.
     """
 
@@ -90,22 +94,18 @@ class LossHessian:
     blocks: list[tuple[np.ndarray, np.ndarray]]
     slices: list[slice]
     num_evaluations: int
-    provenance: dict = field(default_factory=dict)
+    provenance: Provenance | None = None
+    method: str = "parameter-shift"
     replicas: tuple[LossHessian, ...] = ()
 
     def with_replicas(self, replicas: list[LossHessian]) -> LossHessian:
         """A copy that carries ``replicas`` for error bars."""
         total = sum(r.num_evaluations for r in replicas)
-        return LossHessian(
-            self.jacobian,
-            self.probs,
-            self.targets,
-            self.blocks,
-            self.slices,
-            total,
-            {**self.provenance, "repetitions": len(replicas)},
-            tuple(replicas),
-        )
+        ids = [i for r in replicas if r.provenance is not None for i in r.provenance.job_ids]
+        prov = self.provenance
+        if prov is not None:
+            prov = replace(prov, job_ids=tuple(dict.fromkeys(ids)))
+        return replace(self, num_evaluations=total, provenance=prov, replicas=tuple(replicas))
 
     # -------------------------------------------------------------- sizes
     @property
@@ -418,7 +418,9 @@ class LossHessian:
             "num_evaluations": self.num_evaluations,
             "num_weights": self.num_weights,
             "num_samples": self.num_samples,
-            "provenance": self.provenance,
+            "repetitions": max(1, len(self.replicas)),
+            "method": self.method,
+            "provenance": None if self.provenance is None else self.provenance.to_dict(),
         }
 
 

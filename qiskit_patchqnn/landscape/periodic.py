@@ -51,9 +51,10 @@ def wrap_angles(values: np.ndarray) -> np.ndarray:
 def periodic_mask(qnn: Any) -> np.ndarray:
     """Boolean mask ``(num_weights,)``: ``True`` for the 2π-periodic circuit-angle weights.
 
-    Patch weights (``qnn.weight_slices[:num_patches]``) are periodic when every occurrence of
-    the weight in the circuit has an integer angle factor (true for the default circuit); the
-    positional-bias block, when present, is not.
+    Patch weights are periodic when every occurrence of the weight in the circuit has an
+    integer angle factor (true for the default circuit); the positional-bias block, when
+    present, is not. ``qnn`` is a :class:`~qiskit_patchqnn.PatchQNN` or its
+    :class:`~qiskit_patchqnn.model.PatchModel`.
 
     Example:
         >>> from qiskit_patchqnn import PatchLayout, PatchQNN
@@ -62,30 +63,8 @@ def periodic_mask(qnn: Any) -> np.ndarray:
         >>> int(m.sum()) == qnn.num_patches * qnn.weights_per_patch, bool(m[-1])
         (True, False)
     """
-    mask = np.zeros(int(qnn.num_weights), dtype=bool)
-    slices = list(qnn.weight_slices)[: int(qnn.num_patches)]
-    local_ok = _local_weight_periodic(qnn)
-    for s in slices:
-        block = np.arange(s.start, s.stop)
-        mask[block] = local_ok if local_ok is not None else True
-    return mask
-
-
-def _local_weight_periodic(qnn: Any) -> np.ndarray | None:
-    """Per local weight: does every occurrence have an integer angle factor?"""
-    plan = getattr(qnn, "plan", None)
-    circuit = getattr(qnn, "patch_circuit", None)
-    if plan is None or circuit is None:
-        return None
-    f = int(circuit.num_inputs)
-    p = int(circuit.num_weights)
-    ok = np.ones(p, dtype=bool)
-    params = np.asarray(plan.occ_param)
-    scales = np.asarray(plan.occ_scale, dtype=float)
-    for j, s in zip(params, scales, strict=True):
-        if j >= f and not np.isclose(s, np.round(s)):
-            ok[j - f] = False
-    return ok
+    model = getattr(qnn, "model", qnn)
+    return model.periodic_weights()
 
 
 def _mask(periodic: Any, size: int) -> np.ndarray:

@@ -15,6 +15,7 @@ from pathlib import Path
 
 import numpy as np
 
+from ..execution.provenance import Provenance
 from ..io import read_json, write_json, write_npz
 
 __all__ = ["LandscapeScan"]
@@ -40,10 +41,10 @@ class LandscapeScan:
         periodic: whether the line's direction was wrapped to the shortest periodic path.
         axis_scale: factor each axis is divided by in plots (1 = raw).
         num_samples: samples in the loss.
-        backend: estimator class name.
-        precision: estimator precision used (``None``: estimator default).
-        num_evaluations: circuit bindings the scan sent (from ``qnn.log``).
-        num_jobs: estimator jobs the scan sent.
+        provenance: where and how the losses were computed (backend, shots or precision,
+            options, package versions, job ids).
+        num_evaluations: circuit bindings the scan evaluated.
+        num_jobs: estimator jobs the scan submitted.
         seconds: wall time.
         info: extra provenance (explained variance, seeds, eigenvalues, ...).
     """
@@ -60,12 +61,21 @@ class LandscapeScan:
     periodic: bool = False
     axis_scale: tuple[float, ...] = ()
     num_samples: int = 0
-    backend: str = ""
-    precision: float | None = None
+    provenance: Provenance | None = None
     num_evaluations: int = 0
     num_jobs: int = 0
     seconds: float = 0.0
     info: dict = field(default_factory=dict)
+
+    @property
+    def backend(self) -> str:
+        """Name of the backend the losses were computed on (``""`` if unknown)."""
+        return "" if self.provenance is None else self.provenance.backend
+
+    @property
+    def precision(self) -> float | None:
+        """Target precision of the expectation values (``None``: exact or the default)."""
+        return None if self.provenance is None else self.provenance.precision
 
     @property
     def periodicity_note(self) -> str:
@@ -121,8 +131,7 @@ class LandscapeScan:
             "periodicity": self.periodicity_note,
             "axis_scale": list(self.axis_scale),
             "num_samples": self.num_samples,
-            "backend": self.backend,
-            "precision": self.precision,
+            "provenance": None if self.provenance is None else self.provenance.to_dict(),
             "num_evaluations": self.num_evaluations,
             "num_jobs": self.num_jobs,
             "seconds": self.seconds,
@@ -162,8 +171,7 @@ class LandscapeScan:
                 periodic=bool(meta["periodic"]),
                 axis_scale=tuple(float(v) for v in meta["axis_scale"]),
                 num_samples=int(meta["num_samples"]),
-                backend=meta["backend"],
-                precision=meta["precision"],
+                provenance=_provenance(meta),
                 num_evaluations=int(meta["num_evaluations"]),
                 num_jobs=int(meta["num_jobs"]),
                 seconds=float(meta["seconds"]),
@@ -171,6 +179,15 @@ class LandscapeScan:
             )
         except (KeyError, TypeError, ValueError) as exc:
             raise ValueError(f"{stem} is not a landscape scan: {exc}") from None
+
+
+def _provenance(meta: dict) -> Provenance | None:
+    """The provenance of a saved scan (older files kept only the backend and precision)."""
+    if meta.get("provenance") is not None:
+        return Provenance.from_dict(meta["provenance"])
+    if "backend" in meta:
+        return Provenance(str(meta["backend"]), None, None, meta.get("precision"))
+    return None
 
 
 def _stem(path: str | Path) -> Path:

@@ -23,14 +23,20 @@ model's ``max_bindings``); chunks keep memory bounded.
 from __future__ import annotations
 
 import time
-from typing import Any
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from tqdm.auto import tqdm
 
+from ..execution import Evaluation
+from ..execution.provenance import Provenance
 from ..losses import log_softmax
 from .periodic import periodic_difference, periodic_mask
 from .result import LandscapeScan
+
+if TYPE_CHECKING:
+    from ..qnn import PatchQNN
 
 __all__ = ["evaluate_points", "scan_line", "scan_plane"]
 
@@ -38,7 +44,8 @@ DEFAULT_CHUNK_BINDINGS = 1 << 16
 """Default number of circuit bindings (grid points × samples × patches) per chunk."""
 BROADCAST_CHUNK_BINDINGS = 1 << 18
 """The same when the model's bindings go to the estimator as broadcast parts
-(``qnn.broadcasts_bindings``: the default estimator, no journal, no trainable input bias): then
+(``qnn.executor.accepts_broadcast`` and no trainable input bias: the default estimator without
+a journal): then
 the product of points and samples is never held, only the outputs, so jobs can be four times
 larger."""
 
@@ -52,16 +59,8 @@ def _labels(y: Any, n: int, num_classes: int) -> np.ndarray:
     return arr.astype(np.int64)
 
 
-def _provenance(qnn: Any) -> tuple[str, float | None]:
-    est = qnn.estimator
-    precision = qnn.precision
-    if precision is None:
-        precision = getattr(est, "default_precision", None)
-    return type(est).__name__, None if precision is None else float(precision)
-
-
 def evaluate_points(
-    qnn: Any,
+    qnn: PatchQNN,
     X: np.ndarray,
     y: np.ndarray,
     points: np.ndarray,
@@ -80,7 +79,7 @@ def evaluate_points(
         progress: show a progress bar (one step per chunk).
         chunk_points: weight vectors per estimator job; default keeps each job at about
             ``65536`` circuit bindings (``G × N × K``), or ``262144`` when
-            ``qnn.broadcasts_bindings`` (``BROADCAST_CHUNK_BINDINGS``).
+            the bindings go as broadcast parts (``BROADCAST_CHUNK_BINDINGS``).
         desc: progress-bar label.
 
     Returns:
@@ -94,7 +93,24 @@ def evaluate_points(
         >>> loss.shape, acc.shape
         ((1,), (1,))
     """
-    x = qnn.check_inputs(X)
+    losses, accs, _ = _evaluate(qnn, X, y, points, progress, chunk_points, desc)
+    return losses, accs
+
+
+def _evaluate(
+    qnn: PatchQNN,
+    X: np.ndarray,
+    y: np.ndarray,
+    points: np.ndarray,
+    progress: bool,
+    chunk_points: int | None,
+    desc: str,
+) -> tuple[np.ndarray, np.ndarray, list[Evaluation]]:
+    """:func:`evaluate_points` that also returns each executor call's cost."""
+    model, executor = qnn.model, qnn.executor
+    x = model.check_images(X, "X")
+    if len(x) == 0:
+        raise ValueError("X holds no images: a loss needs at least one sample")
     labels = _labels(y, len(x), qnn.num_classes)
     pts = np.atleast_2d(np.asarray(points, dtype=float))
     if pts.ndim != 2 or pts.shape[1] != qnn.num_weights:
@@ -104,7 +120,7 @@ def evaluate_points(
     g = len(pts)
     per_point = max(1, len(x) * int(qnn.num_patches))
     if chunk_points is None:
-        broadcast = getattr(qnn, "broadcasts_bindings", False)
+        broadcast = executor.accepts_broadcast and not model.input_bias
         budget = BROADCAST_CHUNK_BINDINGS if broadcast else DEFAULT_CHUNK_BINDINGS
         chunk_points = max(1, budget // per_point)
     if chunk_points < 1:
@@ -112,15 +128,17 @@ def evaluate_points(
     losses = np.empty(g)
     accs = np.empty(g)
     rows = np.arange(len(x))
+    costs: list[Evaluation] = []
     with tqdm(total=g, desc=desc, unit="pt", disable=not progress, leave=False) as bar:
         for lo in range(0, g, chunk_points):
             hi = min(lo + chunk_points, g)
-            outputs = qnn.patch_outputs(x, pts[lo:hi])  # (g, N, K, C)
-            logits = qnn.logits_from_outputs(outputs)  # (g, N, C)
+            ev = executor.run([model.columns(x, pts[lo:hi])])
+            costs.append(ev)
+            logits = model.logits(np.swapaxes(ev.values[0], -3, -2))  # (g, N, C)
             losses[lo:hi] = -log_softmax(logits)[:, rows, labels].mean(axis=1)
             accs[lo:hi] = (np.argmax(logits, axis=-1) == labels[None, :]).mean(axis=1)
             bar.update(hi - lo)
-    return losses, accs
+    return losses, accs, costs
 
 
 def _resolution(resolution: int | tuple[int, ...], naxes: int) -> tuple[int, ...]:
@@ -145,7 +163,7 @@ def _extent(extent: float | tuple[float, ...], naxes: int) -> tuple[float, ...]:
     return ext
 
 
-def _directions(qnn: Any, directions: Any, count: int) -> np.ndarray:
+def _directions(qnn: PatchQNN, directions: Any, count: int) -> np.ndarray:
     d = np.atleast_2d(np.asarray(directions, dtype=float))
     if d.shape != (count, qnn.num_weights):
         raise ValueError(
@@ -156,8 +174,18 @@ def _directions(qnn: Any, directions: Any, count: int) -> np.ndarray:
     return d
 
 
+@dataclass(frozen=True)
+class _Scanned:
+    losses: np.ndarray
+    accuracies: np.ndarray
+    bindings: int
+    jobs: int
+    seconds: float
+    provenance: Provenance
+
+
 def _run(
-    qnn: Any,
+    qnn: PatchQNN,
     X: np.ndarray,
     y: np.ndarray,
     origin: np.ndarray,
@@ -166,28 +194,27 @@ def _run(
     progress: bool,
     chunk_points: int | None,
     desc: str,
-) -> tuple[np.ndarray, np.ndarray, int, int, float]:
+) -> _Scanned:
     mesh = np.meshgrid(*axes, indexing="ij")
     coef = np.stack([m.reshape(-1) for m in mesh], axis=1)  # (G, d)
     points = origin[None, :] + coef @ dirs
-    jobs0, bind0 = qnn.log.jobs, qnn.log.bindings
     start = time.perf_counter()
-    loss, acc = evaluate_points(
-        qnn, X, y, points, progress=progress, chunk_points=chunk_points, desc=desc
-    )
+    loss, acc, costs = _evaluate(qnn, X, y, points, progress, chunk_points, desc)
     seconds = time.perf_counter() - start
     shape = tuple(len(a) for a in axes)
-    return (
+    ids = [i for ev in costs for i in ev.job_ids]
+    return _Scanned(
         loss.reshape(shape),
         acc.reshape(shape),
-        qnn.log.bindings - bind0,
-        qnn.log.jobs - jobs0,
+        sum(ev.bindings for ev in costs),
+        sum(ev.jobs for ev in costs),
         seconds,
+        qnn.executor.provenance(ids),
     )
 
 
 def scan_plane(
-    qnn: Any,
+    qnn: PatchQNN,
     X: np.ndarray,
     y: np.ndarray,
     origin: np.ndarray,
@@ -233,19 +260,18 @@ def scan_plane(
         >>> scan.losses.shape, scan.num_evaluations == 9 * 3 * 4
         ((3, 3), True)
     """
-    w0 = qnn.check_weights(origin)
+    w0 = qnn.model.check_weights(origin)
     dirs = _directions(qnn, directions, 2)
     res = _resolution(resolution, 2)
     ext = _extent(extent, 2)
     axes = (np.linspace(ext[0], ext[1], res[0]), np.linspace(ext[2], ext[3], res[1]))
-    loss, acc, nev, njobs, secs = _run(qnn, X, y, w0, dirs, axes, progress, chunk_points, "plane")
-    backend, precision = _provenance(qnn)
+    out = _run(qnn, X, y, w0, dirs, axes, progress, chunk_points, "plane")
     scale = (1.0, 1.0) if axis_scale is None else tuple(float(s) for s in axis_scale)
     return LandscapeScan(
         kind="plane",
         axes=axes,
-        losses=loss,
-        accuracies=acc,
+        losses=out.losses,
+        accuracies=out.accuracies,
         origin=w0.copy(),
         directions=dirs,
         extent=ext,
@@ -254,17 +280,16 @@ def scan_plane(
         periodic=False,
         axis_scale=scale,
         num_samples=int(len(np.atleast_2d(X))),
-        backend=backend,
-        precision=precision,
-        num_evaluations=int(nev),
-        num_jobs=int(njobs),
-        seconds=secs,
+        provenance=out.provenance,
+        num_evaluations=int(out.bindings),
+        num_jobs=int(out.jobs),
+        seconds=out.seconds,
         info=dict(info or {}),
     )
 
 
 def scan_line(
-    qnn: Any,
+    qnn: PatchQNN,
     X: np.ndarray,
     y: np.ndarray,
     start: np.ndarray,
@@ -314,11 +339,11 @@ def scan_line(
         >>> scan.axes[0].tolist(), scan.method
         ([0.0, 0.25, 0.5, 0.75, 1.0], 'interpolation')
     """
-    w0 = qnn.check_weights(start)
+    w0 = qnn.model.check_weights(start)
     if (end is None) == (direction is None):
         raise ValueError("give exactly one of end and direction")
     if end is not None:
-        w1 = qnn.check_weights(end)
+        w1 = qnn.model.check_weights(end)
         mask = periodic_mask(qnn) if periodic else False
         d = periodic_difference(w0, w1, mask)
         if not np.any(d):
@@ -339,16 +364,15 @@ def scan_line(
     res = _resolution(resolution, 1)
     axes = (np.linspace(ext[0], ext[1], res[0]),)
     dirs = d[None, :]
-    loss, acc, nev, njobs, secs = _run(qnn, X, y, w0, dirs, axes, progress, chunk_points, "line")
-    backend, precision = _provenance(qnn)
+    out = _run(qnn, X, y, w0, dirs, axes, progress, chunk_points, "line")
     extra = dict(info or {})
     if end is not None:
         extra.setdefault("num_periodic_weights", int(periodic_mask(qnn).sum()) if periodic else 0)
     return LandscapeScan(
         kind="line",
         axes=axes,
-        losses=loss,
-        accuracies=acc,
+        losses=out.losses,
+        accuracies=out.accuracies,
         origin=w0.copy(),
         directions=dirs,
         extent=tuple(ext),
@@ -357,10 +381,9 @@ def scan_line(
         periodic=bool(periodic),
         axis_scale=(1.0,),
         num_samples=int(len(np.atleast_2d(X))),
-        backend=backend,
-        precision=precision,
-        num_evaluations=int(nev),
-        num_jobs=int(njobs),
-        seconds=secs,
+        provenance=out.provenance,
+        num_evaluations=int(out.bindings),
+        num_jobs=int(out.jobs),
+        seconds=out.seconds,
         info=extra,
     )

@@ -128,7 +128,7 @@ def test_unknown_spec_and_device():
 def test_routed_forward_and_gradient_match_exact(routed, data):
     qnn, _, precision = routed
     x, w, exact = data
-    isa = qnn.evaluation_circuit
+    isa = qnn.executor.circuit
     perm = isa.layout.routing_permutation()
     assert perm != list(range(len(perm)))  # routing really moved the qubits
     assert isa.num_qubits == 5
@@ -138,7 +138,7 @@ def test_routed_forward_and_gradient_match_exact(routed, data):
     _, g_ref = exact.backward(x, w)
     _, g = qnn.backward(x, w)
     # gradient entry: coef * (f+ - f-)/2 -> std coef * precision / sqrt(2)
-    assert np.abs(g - g_ref).max() < 6 * exact.coefficient * precision / np.sqrt(2)
+    assert np.abs(g - g_ref).max() < 6 * exact.model.coefficient * precision / np.sqrt(2)
     assert np.abs(g_ref).max() > 1.0  # a gradient that is not trivially small
 
 
@@ -146,11 +146,11 @@ def test_observables_not_laid_out_are_wrong(routed, data):
     qnn, _, precision = routed
     x, w, exact = data
     ref = exact.patch_outputs(x, w)
-    naive = [SparsePauliOp("I").tensor(o) for o in qnn.observables]  # assumes trivial layout
+    naive = [SparsePauliOp("I").tensor(o) for o in qnn.model.observables]  # trivial layout
     wrong = PatchQNN(
         LAYOUT, depth=1, num_qubits=4, num_classes=4, estimator=qnn.estimator, precision=precision
     )
-    wrong._eval_circuit, wrong._eval_observables = qnn.evaluation_circuit, naive
+    wrong.executor.circuit, wrong.executor.observables = qnn.executor.circuit, naive
     err = np.abs(wrong.patch_outputs(x, w) - ref)
     assert err.max() > 0.3  # an O(0.5) error, not shot noise
     assert np.abs(qnn.patch_outputs(x, w) - ref).max() < 0.01
@@ -162,15 +162,16 @@ def test_transpiled_once(routed, data):
     before = pm.calls
     qnn.forward(x, w)
     qnn.backward(x, w)
-    qnn.evaluate([qnn.patch_angles(x, w), qnn.patch_angles(x, w + 0.3)])
+    model = qnn.model
+    qnn.executor.run([model.plan.bind(model.local_values(x, v)) for v in (w, w + 0.3)])
     assert pm.calls == before == 1
-    assert qnn.log.bindings > 2 * 4 * 2 * qnn.weights_per_patch  # many shifted points ran
+    assert qnn.executor.log.bindings > 2 * 4 * 2 * qnn.weights_per_patch  # shifted points ran
 
 
 def test_isa_keeps_parameter_order(routed):
     qnn, _, _ = routed
-    logical = [p.name for p in qnn.plan.circuit.parameters]
-    assert [p.name for p in qnn.evaluation_circuit.parameters] == logical
+    logical = [p.name for p in qnn.model.plan.circuit.parameters]
+    assert [p.name for p in qnn.executor.circuit.parameters] == logical
 
 
 def test_too_wide_circuit():
@@ -181,10 +182,10 @@ def test_too_wide_circuit():
     backend = GenericBackendV2(3, coupling_map=[[0, 1], [1, 2]], seed=1)
     pm = generate_preset_pass_manager(optimization_level=1, backend=backend)
     qnn = PatchQNN(LAYOUT, depth=1, num_qubits=2, num_classes=4)
-    circuit = qnn.plan.circuit.copy()
+    circuit = qnn.model.plan.circuit.copy()
     circuit.add_register(type(circuit.qregs[0])(2, "extra"))
     with pytest.raises(ValueError, match="patch circuit needs 4 qubits"):
-        transpile_patch(circuit, qnn.observables, pm)
+        transpile_patch(circuit, list(qnn.model.observables), pm)
 
 
 # ------------------------------------------------------------------------------ local mode
@@ -200,7 +201,8 @@ def test_fake_local_mode_end_to_end():
     x = np.random.default_rng(0).uniform(size=(1, 16))
     w = exact.initial_weights(seed=1)
     with pytest.warns(UserWarning, match="no effect in local testing mode"):
-        ((out, std),) = qnn.evaluate_columns_with_errors([qnn.bind(qnn.patch_angles(x, w))])
+        ev = qnn.executor.run([qnn.model.plan.bind(qnn.model.local_values(x, w))])
+    out, std = ev.values[0], ev.stds[0]
     ref = exact.patch_outputs(x, w)
     assert np.all(std > 0) and np.all(std < 0.05)  # shot-based: standard errors reported
     assert np.abs(out - ref).max() < 0.25  # noisy device, 2000 shots
@@ -210,13 +212,13 @@ def test_fake_local_mode_end_to_end():
     assert grad.shape == g_ref.shape
     corr = np.corrcoef(grad.ravel(), g_ref.ravel())[0, 1]
     assert corr > 0.9
-    record = provenance(qnn.estimator, "fake:manila", log=qnn.log)
-    assert record["backend"] == "fake_manila" and record["shots"] == 2000
-    assert record["options"]["resilience_level"] == 1
-    assert record["options"]["twirling"] == {"enable_gates": True}
-    assert len(record["job_ids"]) == qnn.log.jobs == 2
-    assert set(record["versions"]) >= {"qiskit", "qiskit-aer", "qiskit-ibm-runtime"}
-    json.dumps(record)
+    record = qnn.executor.provenance()
+    assert record.backend == "fake_manila" and record.shots == 2000
+    assert record.options["resilience_level"] == 1
+    assert record.options["twirling"] == {"enable_gates": True}
+    assert len(record.job_ids) == qnn.executor.log.jobs == 2
+    assert set(record.versions) >= {"qiskit", "qiskit-aer", "qiskit-ibm-runtime"}
+    json.dumps(record.to_dict())
 
 
 def test_ibm_spec_with_given_service():
@@ -260,13 +262,14 @@ def test_token_never_leaks(monkeypatch, caplog):
     assert SENTINEL not in "".join(traceback.format_exception(info.value))
 
     est, _ = resolve("fake:manila", options={"environment": {"job_tags": [SENTINEL]}})
-    record = json.dumps(provenance(est, "fake:manila"))
+    record = json.dumps(provenance(est, "fake:manila").to_dict())
     assert SENTINEL not in record and "***" in record
     assert scrub(f"Bearer {SENTINEL}") == "Bearer ***"
 
 
 def test_fake_local_mode_hessian():
-    hessian = pytest.importorskip("qiskit_patchqnn.hessian")
+    from qiskit_patchqnn import hessian
+
     layout = PatchLayout.grid((2, 2), (2, 2), 1)  # one patch, one qubit, 8 weights
     exact = PatchQNN(layout, depth=0, num_classes=2, num_qubits=1)
     x = np.random.default_rng(0).uniform(size=(1, 4))
@@ -275,8 +278,9 @@ def test_fake_local_mode_hessian():
     ref = hessian.loss_hessian(exact, x, y, w, progress=False).to_dense()
     est, pm = resolve("fake:manila", shots=2000, seed=3)
     qnn = PatchQNN(layout, depth=0, num_classes=2, num_qubits=1, estimator=est, pass_manager=pm)
-    noisy = hessian.loss_hessian(qnn, x, y, w, progress=False).to_dense()
-    assert qnn.log.bindings == 1 + 2 * 8**2  # every shifted point once, on one ISA circuit
+    result = hessian.loss_hessian(qnn, x, y, w, progress=False)
+    noisy = result.to_dense()
+    assert result.num_evaluations == qnn.executor.log.bindings == 1 + 2 * 8**2  # each point once
     np.testing.assert_allclose(noisy, noisy.T, atol=1e-9)
     assert np.linalg.norm(noisy - ref) < 0.25 * np.linalg.norm(ref)
     assert np.linalg.eigvalsh(noisy)[-1] == pytest.approx(np.linalg.eigvalsh(ref)[-1], rel=0.2)

@@ -21,7 +21,6 @@ from qiskit.quantum_info import SparsePauliOp
 from qiskit_patchqnn.execution import (
     CostEstimate,
     ExecutionLog,
-    FactoredValues,
     JobJournal,
     JobLimits,
     SubmissionDeclined,
@@ -32,6 +31,7 @@ from qiskit_patchqnn.execution import (
     require_confirmation,
     shots_for_precision,
 )
+from qiskit_patchqnn.model import FactoredValues
 from qiskit_patchqnn.simulator import BatchedEstimator
 
 

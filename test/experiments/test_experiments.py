@@ -189,8 +189,8 @@ def test_paper_preset_builds_the_papers_model(depth):
         qnn = build_model(cfg, RunSpec(k, depth, 1001), num_classes=10)
         assert qnn.weights_per_patch == 48 * depth + 128
         assert qnn.num_weights == PAPER_TOTALS[depth][i] + 196  # + pos_bias 14x14
-        assert qnn.patch_circuit.circuit.num_qubits == 8
-        assert qnn.coefficient == pytest.approx(100.0 / k)  # mean x 100
+        assert qnn.model.circuit.circuit.num_qubits == 8
+        assert qnn.model.coefficient == pytest.approx(100.0 / k)  # mean x 100
         rows = sorted({r for r, _ in qnn.layout.offsets})
         cols = sorted({c for _, c in qnn.layout.offsets})
         assert tuple(rows) == tuple(cols) == PAPER_OFFSETS[k]

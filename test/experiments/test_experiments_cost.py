@@ -54,7 +54,7 @@ def test_run_cost_equals_the_bindings_a_parameter_shift_run_sends(
     loaded = runner_module.load_sweep_data(config.dataset)
     cost = run_cost(config, run, qnn, len(loaded.x_train), len(loaded.x_test))
     assert cost.hessian > 0 and cost.landscape == 9 * 4 * 4
-    assert qnn.log.bindings == cost.total
+    assert qnn.executor.log.bindings == cost.total
 
 
 def test_sweep_cost_totals_and_shots() -> None:

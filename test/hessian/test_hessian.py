@@ -33,9 +33,9 @@ def _small_model(bias=False, aggregation="mean"):
 
 def _losses(qnn, x, y, weight_rows):
     """Mean cross-entropy at many weight vectors, in one estimator job."""
-    angles = np.stack([qnn.patch_angles(x, w) for w in weight_rows])  # (M, N, K, F+P)
-    (outs,) = qnn.evaluate([angles])
-    logits = qnn.logits_from_outputs(outs)  # (M, N, C)
+    angles = np.stack([qnn.model.local_values(x, w) for w in weight_rows])  # (M, N, K, F+P)
+    (outs,) = qnn.executor.run([qnn.model.plan.bind(angles)]).values
+    logits = qnn.model.logits(outs)  # (M, N, C)
     return -log_softmax(logits)[:, np.arange(len(y)), y].mean(axis=1)
 
 

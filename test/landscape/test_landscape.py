@@ -201,7 +201,8 @@ def test_plane_origin_and_corner_equal_forward(qnn, data):
         assert scan.losses[i, j] == pytest.approx(loss, abs=1e-10)
         assert scan.accuracies[i, j] == pytest.approx(acc)
     assert scan.num_evaluations == 5 * 4 * len(x) * qnn.num_patches
-    assert scan.backend == "BatchedEstimator" and scan.kind == "plane"
+    assert scan.backend == "patchqnn_exact" and scan.kind == "plane"
+    assert scan.provenance is not None and scan.provenance.spec == "exact"
     assert scan.extent == (-1.0, 0.5, -0.4, 0.8)
 
 
@@ -209,9 +210,9 @@ def test_scan_batched_equals_point_by_point_and_deterministic(qnn, data):
     x, y = data
     w = qnn.initial_weights(seed=4)
     dirs = random_directions(qnn, seed=2, weights=w)
-    jobs0 = qnn.log.jobs
+    jobs0 = qnn.executor.log.jobs
     batched = scan_plane(qnn, x, y, w, dirs, 0.3, 4, progress=False)
-    assert qnn.log.jobs - jobs0 == 1 == batched.num_jobs  # all 16 grid points in one job
+    assert qnn.executor.log.jobs - jobs0 == 1 == batched.num_jobs  # all 16 grid points in one job
     again = scan_plane(qnn, x, y, w, dirs, 0.3, 4, progress=False)
     np.testing.assert_array_equal(batched.losses, again.losses)
     single = scan_plane(qnn, x, y, w, dirs, 0.3, 4, progress=False, chunk_points=1)

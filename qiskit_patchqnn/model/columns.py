@@ -6,7 +6,12 @@
 # license in the LICENSE file in the root directory of this source tree or at
 # http://www.apache.org/licenses/LICENSE-2.0.
 
-"""Parameter values given as parts that broadcast to the full bindings."""
+"""Parameter values of the evaluation circuit given as parts that broadcast to the bindings.
+
+The model produces them (weights per point and patch, inputs per patch and sample); the
+executor hands them to an estimator that takes broadcast bindings without materialising the
+product, or materialises them for any other.
+"""
 
 from __future__ import annotations
 
@@ -15,6 +20,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+__all__ = ["FactoredValues"]
+
 
 @dataclass(frozen=True)
 class FactoredValues:
@@ -22,9 +29,9 @@ class FactoredValues:
 
     A product of weight vectors and samples (``G`` points × ``K`` patches × ``N`` samples)
     repeats each weight row over the samples and each input row over the points. Passed to
-    :func:`execute` as parts, it goes to an estimator that accepts broadcast bindings (such
-    as :class:`~qiskit_patchqnn.simulator.BatchedEstimator`) without being materialised;
-    any other estimator gets the full array.
+    :func:`~qiskit_patchqnn.execution.execute` as parts, it goes to an estimator that accepts
+    broadcast bindings (such as :class:`~qiskit_patchqnn.simulator.BatchedEstimator`) without
+    being materialised; any other estimator gets the full array.
 
     Attributes:
         shape: the bindings' shape.
