@@ -45,7 +45,7 @@ import time
 import numba
 import numpy as np
 import qiskit
-from qiskit.primitives.containers import BindingsArray
+from qiskit.primitives.containers.bindings_array import BindingsArray
 
 from qiskit_patchqnn import PatchLayout, PatchQNN, load_digits
 from qiskit_patchqnn.landscape import random_directions, scan_plane

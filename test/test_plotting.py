@@ -166,7 +166,7 @@ def test_spectrum_density(tmp_path):
 
 
 def test_spectrum_density_from_real_hessian(tmp_path):
-    hessian = pytest.importorskip("qiskit_patchqnn.hessian")
+    from qiskit_patchqnn import hessian
     from qiskit_patchqnn import PatchLayout, PatchQNN
 
     qnn = PatchQNN(PatchLayout.grid((4, 4), (3, 3), 4), depth=1, num_classes=4)

@@ -25,6 +25,25 @@ instead of :math:`2(\sum_k P_k)^2`.
 """
 
 from .compute import loss_hessian
-from .result import LossHessian, Outliers, SpectralDensity
+from .result import LossHessian
+from .spectrum import (
+    Outliers,
+    PowerIteration,
+    SpectralDensity,
+    gap_outliers,
+    hutchinson_trace,
+    power_iteration,
+    slq_density,
+)
 
-__all__ = ["LossHessian", "Outliers", "SpectralDensity", "loss_hessian"]
+__all__ = [
+    "LossHessian",
+    "Outliers",
+    "PowerIteration",
+    "SpectralDensity",
+    "gap_outliers",
+    "hutchinson_trace",
+    "loss_hessian",
+    "power_iteration",
+    "slq_density",
+]

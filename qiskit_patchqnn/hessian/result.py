@@ -6,71 +6,24 @@
 # license in the LICENSE file in the root directory of this source tree or at
 # http://www.apache.org/licenses/LICENSE-2.0.
 
-"""The :class:`LossHessian` result and its spectral toolkit."""
+"""The :class:`LossHessian` result: dense per-patch blocks from parameter-shift rules."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from typing import Any
 
 import numpy as np
-import scipy.linalg
-from scipy.sparse.linalg import LinearOperator, eigsh
 
 from ..execution.provenance import Provenance
+from .spectrum import SpectrumMixin, check_part, order_eigenpairs
 
-__all__ = ["LossHessian", "Outliers", "SpectralDensity"]
+__all__ = ["LossHessian"]
 
-_PARTS = ("full", "gauss_newton", "residual")
 _DENSE_LIMIT = 600
 
 
 @dataclass(frozen=True)
-class SpectralDensity:
-    """Eigenvalue density from stochastic Lanczos quadrature.
-
-    Attributes:
-        grid: eigenvalue grid.
-        density: Gaussian-broadened density on ``grid`` (integrates to about 1).
-        nodes: Ritz values of every run, ``(runs, steps)``.
-        weights: their quadrature weights (squared first components), ``(runs, steps)``.
-        sigma: broadening width.
-    """
-
-    grid: np.ndarray
-    density: np.ndarray
-    nodes: np.ndarray
-    weights: np.ndarray
-    sigma: float
-
-    def plot(self, **kwargs: Any):
-        """Plot with :func:`qiskit_patchqnn.plotting.plot_spectrum_density`."""
-        from ..plotting import plot_spectrum_density
-
-        return plot_spectrum_density(self, **kwargs)
-
-
-@dataclass(frozen=True)
-class Outliers:
-    """Eigenvalues separated from the near-zero bulk.
-
-    Attributes:
-        count: number of outliers.
-        values: the outlier eigenvalues, descending.
-        threshold: the bulk edge used.
-        gap_ratio: ratio of the last outlier to the first bulk eigenvalue.
-        method: how the edge was chosen.
-    """
-
-    count: int
-    values: np.ndarray
-    threshold: float
-    gap_ratio: float
-    method: str
-
-
-@dataclass(frozen=True)
-class LossHessian:
+class LossHessian(SpectrumMixin):
     r"""Loss Hessian :math:`H = G + R` with its patch-block structure.
 
     Attributes:
@@ -124,10 +77,6 @@ class LossHessian:
         return int(self.jacobian.shape[1])
 
     # -------------------------------------------------------------- operators
-    def _check_part(self, part: str) -> None:
-        if part not in _PARTS:
-            raise ValueError(f"part must be one of {_PARTS}, got {part!r}")
-
     def _gn_block(self, rows: np.ndarray | slice, cols: np.ndarray | slice) -> np.ndarray:
         ja = self.jacobian[:, :, rows]
         jb = self.jacobian[:, :, cols]
@@ -155,7 +104,7 @@ class LossHessian:
         Args:
             part: ``"full"``, ``"gauss_newton"`` or ``"residual"``.
         """
-        self._check_part(part)
+        check_part(part)
         p = self.num_weights
         out = np.zeros((p, p))
         if part in ("full", "gauss_newton"):
@@ -167,7 +116,7 @@ class LossHessian:
 
     def matvec(self, v: np.ndarray, part: str = "full") -> np.ndarray:
         """:math:`Hv` without forming :math:`H` (``v`` may be ``(P,)`` or ``(P, m)``)."""
-        self._check_part(part)
+        check_part(part)
         v = np.asarray(v, dtype=float)
         vec = v.ndim == 1
         vv = v[:, None] if vec else v
@@ -181,18 +130,6 @@ class LossHessian:
             for idx, block in self.blocks:
                 np.add.at(out, idx, block @ vv[idx])
         return out[:, 0] if vec else out
-
-    def to_linear_operator(self, part: str = "full") -> LinearOperator:
-        """A :class:`scipy.sparse.linalg.LinearOperator` applying :math:`H` (or a part)."""
-        self._check_part(part)
-        p = self.num_weights
-        return LinearOperator(
-            (p, p),
-            matvec=lambda v: self.matvec(v, part),
-            matmat=lambda m: self.matvec(m, part),
-            rmatvec=lambda v: self.matvec(v, part),
-            dtype=float,
-        )
 
     # -------------------------------------------------------------- spectrum
     def eigenvalues(
@@ -225,9 +162,12 @@ class LossHessian:
         return reps.mean(axis=0), reps.std(axis=0, ddof=1)
 
     def eigenvectors(
-        self, k: int = 1, which: str = "LA", part: str = "full"
+        self, k: int = 1, which: str = "LA", part: str = "full", *, tol: float = 0.0
     ) -> tuple[np.ndarray, np.ndarray]:
-        """Extreme eigenpairs ``(values (k,), vectors (P, k))``, ordered as :meth:`eigenvalues`."""
+        """Extreme eigenpairs ``(values (k,), vectors (P, k))``, ordered as :meth:`eigenvalues`.
+
+        Dense ``eigh`` when ``P <= 600`` (or ``k >= P - 1``), Lanczos (``eigsh``) otherwise.
+        """
         if which not in ("LA", "SA", "LM"):
             raise ValueError(f"which must be 'LA', 'SA' or 'LM', got {which!r}")
         p = self.num_weights
@@ -235,17 +175,11 @@ class LossHessian:
             raise ValueError(f"k must be in 1..{p}, got {k}")
         if p <= _DENSE_LIMIT or k >= p - 1:
             vals, vecs = np.linalg.eigh(self.to_dense(part))
-        else:
-            v0 = np.random.default_rng(0).standard_normal(p)
-            vals, vecs = eigsh(self.to_linear_operator(part), k=k, which=which, v0=v0)
-        if which == "LA":
-            order = np.argsort(vals)[::-1]
-        elif which == "SA":
-            order = np.argsort(vals)
-        else:
-            order = np.argsort(-np.abs(vals))
-        order = order[:k]
-        return vals[order], vecs[:, order]
+            return order_eigenpairs(vals, vecs, k, which)
+        return super().eigenvectors(k, which, part, tol=tol)
+
+    def _max_eigenpairs(self) -> int:
+        return self.num_weights
 
     def spectrum(self, part: str = "full") -> np.ndarray:
         """All eigenvalues, ascending (dense; for models small enough to form ``H``)."""
@@ -263,7 +197,7 @@ class LossHessian:
 
         Index ``len(slices) - 1`` is the positional bias when it is enabled.
         """
-        self._check_part(part)
+        check_part(part)
         rows, cols = self._slice_indices(k), self._slice_indices(l)
         out = np.zeros((len(rows), len(cols)))
         if part in ("full", "gauss_newton"):
@@ -292,7 +226,7 @@ class LossHessian:
     # -------------------------------------------------------------- trace & density
     def diagonal(self, part: str = "full") -> np.ndarray:
         """The exact diagonal of :math:`H` (or a part)."""
-        self._check_part(part)
+        check_part(part)
         out = np.zeros(self.num_weights)
         if part in ("full", "gauss_newton"):
             j, p = self.jacobian, self.probs
@@ -325,77 +259,7 @@ class LossHessian:
             return float(self.diagonal(part).sum())
         if method != "hutchinson":
             raise ValueError(f"method must be 'exact' or 'hutchinson', got {method!r}")
-        rng = np.random.default_rng(seed)
-        z = rng.choice([-1.0, 1.0], size=(self.num_weights, num_samples))
-        est = np.einsum("pm,pm->m", z, self.matvec(z, part))
-        return float(est.mean()), float(est.std(ddof=1) / np.sqrt(num_samples))
-
-    def density(
-        self,
-        *,
-        num_runs: int = 10,
-        num_steps: int = 80,
-        sigma: float | None = None,
-        num_grid: int = 1000,
-        part: str = "full",
-        seed: int | None = 0,
-    ) -> SpectralDensity:
-        """Spectral density by stochastic Lanczos quadrature (as PyHessian's ``density``).
-
-        Each run starts Lanczos (full reorthogonalisation) from a random unit vector; the Ritz
-        values and squared first eigenvector components of the tridiagonal matrix form a
-        quadrature rule; the density averages Gaussian-broadened rules over runs.
-
-        Args:
-            num_runs: independent starting vectors.
-            num_steps: Lanczos steps per run (capped at ``P``).
-            sigma: Gaussian width (default: 1% of the spectral range).
-            num_grid: grid points.
-            part: which part.
-            seed: seed of the starting vectors.
-        """
-        rng = np.random.default_rng(seed)
-        m = min(num_steps, self.num_weights)
-        nodes = np.zeros((num_runs, m))
-        weights = np.zeros((num_runs, m))
-        for r in range(num_runs):
-            alpha, beta = _lanczos(lambda v: self.matvec(v, part), self.num_weights, m, rng)
-            t_vals, t_vecs = scipy.linalg.eigh_tridiagonal(alpha, beta)
-            nodes[r, : len(t_vals)] = t_vals
-            weights[r, : len(t_vals)] = t_vecs[0] ** 2
-        lo, hi = nodes.min(), nodes.max()
-        span = max(hi - lo, 1e-12)
-        sigma = float(sigma if sigma is not None else 0.01 * span)
-        grid = np.linspace(lo - 0.05 * span - 3 * sigma, hi + 0.05 * span + 3 * sigma, num_grid)
-        kern = np.exp(-((grid[None, None, :] - nodes[:, :, None]) ** 2) / (2 * sigma**2))
-        dens = (weights[:, :, None] * kern).sum(axis=(0, 1)) / num_runs
-        dens /= sigma * np.sqrt(2 * np.pi)
-        return SpectralDensity(grid, dens, nodes, weights, sigma)
-
-    def outliers(self, max_count: int | None = None, part: str = "full") -> Outliers:
-        r"""Eigenvalues that stand out above the near-zero bulk.
-
-        The top ``m = max_count`` (default ``2C + 2``) eigenvalues are sorted; the bulk edge is
-        placed at the largest ratio :math:`\lambda_i / \lambda_{i+1}` between consecutive
-        positive eigenvalues. Compare ``count`` with the number of classes (paper: about one
-        outlier per class).
-        """
-        m = max_count or 2 * self.num_classes + 2
-        m = min(m, self.num_weights)
-        vals = np.asarray(self.eigenvalues(m, "LA", part))
-        pos = vals[vals > 0]
-        if len(pos) < 2:
-            return Outliers(len(pos), pos, 0.0, float("inf"), "fewer than two positive")
-        floor = max(pos[0] * 1e-12, np.finfo(float).tiny)
-        ratios = pos[:-1] / np.maximum(pos[1:], floor)
-        i = int(np.argmax(ratios))
-        return Outliers(
-            count=i + 1,
-            values=pos[: i + 1],
-            threshold=float(pos[i + 1]),
-            gap_ratio=float(ratios[i]),
-            method=f"largest ratio gap among the top {m} eigenvalues",
-        )
+        return super().trace(part, method=method, num_samples=num_samples, seed=seed)
 
     # -------------------------------------------------------------- reporting
     def summary(self, top_k: int = 5) -> dict:
@@ -422,24 +286,3 @@ class LossHessian:
             "method": self.method,
             "provenance": None if self.provenance is None else self.provenance.to_dict(),
         }
-
-
-def _lanczos(matvec, dim: int, steps: int, rng: np.random.Generator):
-    v = rng.standard_normal(dim)
-    v /= np.linalg.norm(v)
-    basis = np.zeros((steps, dim))
-    alpha = np.zeros(steps)
-    beta = np.zeros(max(steps - 1, 0))
-    basis[0] = v
-    for i in range(steps):
-        w = matvec(basis[i])
-        alpha[i] = basis[i] @ w
-        w = w - basis[: i + 1].T @ (basis[: i + 1] @ w)
-        w = w - basis[: i + 1].T @ (basis[: i + 1] @ w)
-        if i + 1 < steps:
-            b = np.linalg.norm(w)
-            if b < 1e-12:
-                return alpha[: i + 1], beta[:i]
-            beta[i] = b
-            basis[i + 1] = w / b
-    return alpha, beta

@@ -165,7 +165,7 @@ def test_hessian_directions_stand_in():
 
 
 def test_hessian_directions_real(qnn, data):
-    hessian = pytest.importorskip("qiskit_patchqnn.hessian")
+    from qiskit_patchqnn import hessian
     x, y = data
     w = qnn.initial_weights(seed=1)
     h = hessian.loss_hessian(qnn, x[:2], y[:2], w, progress=False)
@@ -453,7 +453,6 @@ def test_cli_random_and_hessian(run_dir):
 
     assert run_landscape(_ns(run_dir, method="random", resolution=2, samples=4)) == 0
     assert LandscapeScan.load(run_dir / "landscape").method == "random"
-    pytest.importorskip("qiskit_patchqnn.hessian")
     assert run_landscape(_ns(run_dir, method="hessian", resolution=2, samples=2)) == 0
     scan = LandscapeScan.load(run_dir / "landscape")
     assert scan.method == "hessian" and len(scan.info["eigenvalues"]) == 2

@@ -16,7 +16,7 @@ import pytest
 from qiskit.circuit import Parameter, ParameterVector, QuantumCircuit
 from qiskit.circuit.library import ECRGate, RZZGate, UGate, iSwapGate
 from qiskit.primitives import StatevectorEstimator
-from qiskit.primitives.containers import BindingsArray
+from qiskit.primitives.containers.bindings_array import BindingsArray
 from qiskit.quantum_info import SparseObservable, SparsePauliOp, Statevector
 
 from qiskit_patchqnn.circuits import patch_circuit, readout_observables
@@ -288,7 +288,7 @@ def test_invalid_arguments() -> None:
 
 
 def test_dask_path_matches_in_process() -> None:
-    distributed = pytest.importorskip("distributed")
+    import distributed
     pc = patch_circuit(4, 16, depth=1)
     obs = [[o] for o in readout_observables(4, 8)]
     values = np.random.default_rng(9).uniform(-np.pi, np.pi, (2000, pc.circuit.num_parameters))
