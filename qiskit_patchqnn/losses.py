@@ -22,7 +22,14 @@ from __future__ import annotations
 import numpy as np
 from qiskit_machine_learning.utils.loss_functions import Loss
 
-__all__ = ["SoftmaxCrossEntropyLoss", "softmax", "log_softmax", "one_hot", "cross_entropy"]
+__all__ = [
+    "SoftmaxCrossEntropyLoss",
+    "check_labels",
+    "cross_entropy",
+    "log_softmax",
+    "one_hot",
+    "softmax",
+]
 
 
 def log_softmax(logits: np.ndarray) -> np.ndarray:
@@ -45,6 +52,36 @@ def softmax(logits: np.ndarray) -> np.ndarray:
         [0.25, 0.75]
     """
     return np.exp(log_softmax(logits))
+
+
+def check_labels(labels: object, n: int, num_classes: int, name: str = "labels") -> np.ndarray:
+    """Validate ``n`` integer class labels in ``0..num_classes-1``; return them as ``int64``.
+
+    Raises:
+        ValueError: wrong shape, non-integer values, or labels out of range (the message
+            names ``name``).
+
+    Example:
+        >>> check_labels([0, 2.0, 1], 3, 3).tolist()
+        [0, 2, 1]
+        >>> check_labels([0, 5], 2, 3, "y_train")
+        Traceback (most recent call last):
+        ...
+        ValueError: y_train must hold integer labels in 0..2, got 0..5
+    """
+    y = np.asarray(labels)
+    if y.shape != (n,):
+        raise ValueError(f"{name} must have shape ({n},), got {y.shape}")
+    if n == 0:
+        return y.astype(np.int64)
+    if not np.issubdtype(y.dtype, np.number) or not np.all(np.isfinite(y)):
+        raise ValueError(f"{name} must hold integer labels in 0..{num_classes - 1}")
+    if not np.all(np.equal(np.mod(y, 1), 0)) or y.min() < 0 or y.max() >= num_classes:
+        lo, hi = y.min(), y.max()
+        raise ValueError(
+            f"{name} must hold integer labels in 0..{num_classes - 1}, got {lo:g}..{hi:g}"
+        )
+    return y.astype(np.int64)
 
 
 def one_hot(labels: np.ndarray, num_classes: int) -> np.ndarray:

@@ -25,6 +25,7 @@ instead of :math:`2(\sum_k P_k)^2`.
 """
 
 from .compute import loss_hessian
+from .hvp import MatrixFreeHessian
 from .result import LossHessian
 from .spectrum import (
     Outliers,
@@ -38,6 +39,7 @@ from .spectrum import (
 
 __all__ = [
     "LossHessian",
+    "MatrixFreeHessian",
     "Outliers",
     "PowerIteration",
     "SpectralDensity",

@@ -14,8 +14,9 @@ import numpy as np
 from tqdm.auto import tqdm
 
 from ..derivatives import hessian_pairs
-from ..losses import one_hot, softmax
+from ..losses import check_labels, one_hot, softmax
 from ..qnn import PatchQNN
+from .hvp import MatrixFreeHessian
 from .result import LossHessian
 
 __all__ = ["loss_hessian", "count_evaluations"]
@@ -48,14 +49,23 @@ def loss_hessian(
     client: object | None = None,
     repetitions: int = 1,
     progress: bool = True,
-) -> LossHessian:
-    r"""Exact Hessian of the mean softmax cross-entropy from parameter-shift rules.
+    method: str = "parameter_shift",
+    max_bindings: int = 1 << 13,
+) -> LossHessian | MatrixFreeHessian:
+    r"""Exact Hessian of the mean softmax cross-entropy.
 
-    Per sample and patch: the output Jacobian from ``±pi/2`` shifts, the output Hessian's
-    diagonal from the same points, and each off-diagonal pair once from its four
-    ``±pi/2, ±pi/2`` points: ``1 + 2 D^2`` evaluations for ``D`` gate angles. Samples are
+    ``method="parameter_shift"`` (the default; any backend) evaluates dense per-patch blocks
+    from shift rules. Per sample and patch: the output Jacobian from ``±pi/2`` shifts, the
+    output Hessian's diagonal from the same points, and each off-diagonal pair once from its
+    four ``±pi/2, ±pi/2`` points: ``1 + 2 D^2`` evaluations for ``D`` gate angles. Samples are
     streamed in chunks; memory holds the per-patch residual blocks (``sum_k D_k^2`` numbers)
     and the logit Jacobians (``N C P``), never per-sample Hessians.
+
+    ``method="hvp"`` (exact simulation only) returns a
+    :class:`~qiskit_patchqnn.hessian.MatrixFreeHessian`: nothing is evaluated up front beyond
+    one forward pass; each Hessian-vector product costs a tangent and a second-order adjoint
+    sweep per sample and patch, with memory independent of ``D^2`` and of ``N``. This is the
+    route to the paper's sizes.
 
     Args:
         qnn: the model.
@@ -65,16 +75,23 @@ def loss_hessian(
         batch_size: samples per chunk (default: as many as fit in ``max_points``).
         max_points: most shifted points built at once (bounds memory and job size).
         client: optional ``dask.distributed.Client``; every (patch, sample chunk) pair becomes
-            a task, for the gradient points and for the off-diagonal pairs. The result equals
-            the in-process one to rounding.
+            a task, for the gradient points and for the off-diagonal pairs (with ``hvp``:
+            every sample chunk of every product). The result equals the in-process one to
+            rounding.
         repetitions: independent evaluations of the whole Hessian. On a shot-based estimator
             the spread of their eigenvalues gives the error bars of
             :meth:`LossHessian.eigenvalues` (``return_std=True``); the returned Hessian is the
             first repetition.
         progress: show a progress bar.
+        method: ``"parameter_shift"`` or ``"hvp"``.
+        max_bindings: with ``hvp``, most (sample, patch) bindings per chunk.
 
     Returns:
         The Hessian with its Gauss-Newton and residual parts.
+
+    Raises:
+        ValueError: bad inputs, no samples, or ``method="hvp"`` on a backend other than the
+            exact simulator (the message points to the parameter-shift route).
 
     Example:
         >>> from qiskit_patchqnn import PatchLayout, PatchQNN
@@ -84,15 +101,21 @@ def loss_hessian(
         >>> h.to_dense().shape == (qnn.num_weights, qnn.num_weights)
         True
     """
+    if method not in ("parameter_shift", "hvp"):
+        raise ValueError(f"method must be 'parameter_shift' or 'hvp', got {method!r}")
     if repetitions < 1:
         raise ValueError(f"repetitions must be >= 1, got {repetitions}")
+    if method == "hvp":
+        if repetitions != 1:
+            raise ValueError("repetitions apply to shot-based estimates; method='hvp' is exact")
+        return MatrixFreeHessian(
+            qnn, X, y, weights, max_bindings=max_bindings, client=client, progress=progress
+        )
     x = qnn.model.check_images(X, "X")
     if len(x) == 0:
         raise ValueError("X holds no images: the loss Hessian needs at least one sample")
     w = qnn.model.check_weights(weights)
-    labels = np.asarray(y)
-    if labels.shape != (len(x),):
-        raise ValueError(f"y must have shape ({len(x)},), got {labels.shape}")
+    labels = check_labels(y, len(x), qnn.num_classes, "y")
     targets = one_hot(labels, qnn.num_classes)
     if batch_size is not None and batch_size < 1:
         raise ValueError(f"batch_size must be >= 1, got {batch_size}")
