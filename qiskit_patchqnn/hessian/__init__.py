@@ -24,7 +24,8 @@ cross-patch coupling. The residual blocks cost :math:`\sum_k 2P_k^2` evaluations
 instead of :math:`2(\sum_k P_k)^2`.
 """
 
-from .compute import loss_hessian
+from .budget import BudgetPlan, plan_budget, seconds_per_shot
+from .compute import count_evaluations, loss_hessian
 from .hvp import MatrixFreeHessian
 from .result import LossHessian
 from .spectrum import (
@@ -38,14 +39,18 @@ from .spectrum import (
 )
 
 __all__ = [
+    "BudgetPlan",
     "LossHessian",
     "MatrixFreeHessian",
     "Outliers",
     "PowerIteration",
     "SpectralDensity",
+    "count_evaluations",
     "gap_outliers",
     "hutchinson_trace",
     "loss_hessian",
+    "plan_budget",
     "power_iteration",
+    "seconds_per_shot",
     "slq_density",
 ]

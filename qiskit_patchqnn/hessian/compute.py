@@ -10,6 +10,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 from tqdm.auto import tqdm
 
@@ -22,20 +24,27 @@ from .result import LossHessian
 __all__ = ["loss_hessian", "count_evaluations"]
 
 
-def count_evaluations(qnn: PatchQNN, num_samples: int) -> int:
-    """Circuit evaluations an exact Hessian costs: ``N * sum_k (1 + 2 D_k^2)``.
+def count_evaluations(qnn: PatchQNN, num_samples: int, parts: str = "all") -> int:
+    r"""Circuit evaluations a parameter-shift Hessian costs.
 
-    ``D_k`` is the number of shiftable gate angles of patch ``k`` (its weights, plus its inputs
-    when the positional bias is on).
+    ``parts="all"``: :math:`N \sum_k (1 + 2 D_k^2)`; ``parts="gauss_newton"``:
+    :math:`N \sum_k (1 + 2 D_k)`. ``D_k`` is the number of shiftable gate angles of patch
+    ``k``: its weights' angles (more than its weights where a weight enters several gates), plus
+    its inputs' angles when the positional bias is on.
 
     Example:
         >>> from qiskit_patchqnn import PatchLayout, PatchQNN
         >>> qnn = PatchQNN(PatchLayout.grid((4, 4), (3, 3), 4), num_classes=4)
         >>> count_evaluations(qnn, 2) == 2 * 4 * (1 + 2 * qnn.weights_per_patch**2)
         True
+        >>> count_evaluations(qnn, 2, "gauss_newton") == 2 * 4 * (1 + 2 * qnn.weights_per_patch)
+        True
     """
+    if parts not in ("all", "gauss_newton"):
+        raise ValueError(f"parts must be 'all' or 'gauss_newton', got {parts!r}")
     rule = qnn.shift_rule(qnn.model.input_bias)
-    return int(num_samples * qnn.num_patches * rule.num_evaluations(2))
+    order = 2 if parts == "all" else 1
+    return int(num_samples * qnn.num_patches * rule.num_evaluations(order))
 
 
 def loss_hessian(
@@ -51,6 +60,9 @@ def loss_hessian(
     progress: bool = True,
     method: str = "parameter_shift",
     max_bindings: int = 1 << 13,
+    parts: str = "all",
+    bootstrap: int = 0,
+    seed: int | None = 0,
 ) -> LossHessian | MatrixFreeHessian:
     r"""Exact Hessian of the mean softmax cross-entropy.
 
@@ -60,6 +72,14 @@ def loss_hessian(
     four ``±pi/2, ±pi/2`` points: ``1 + 2 D^2`` evaluations for ``D`` gate angles. Samples are
     streamed in chunks; memory holds the per-patch residual blocks (``sum_k D_k^2`` numbers)
     and the logit Jacobians (``N C P``), never per-sample Hessians.
+
+    ``parts="gauss_newton"`` evaluates only the centre and the ``±pi/2`` points, ``1 + 2D``
+    per sample and patch instead of ``1 + 2D^2``, and returns the Gauss-Newton part
+    :math:`G = \frac1N \sum_n J_n^\top A_n J_n` alone: near a minimum the residual part
+    vanishes and :math:`H \approx G`; this is the curvature a QPU budget affords. With
+    ``bootstrap=B`` its eigenvalues get error bars from ``B`` parametric-bootstrap resamples
+    of every expectation value (Gaussian with the standard error the estimator reported; no new
+    circuits).
 
     ``method="hvp"`` (exact simulation only) returns a
     :class:`~qiskit_patchqnn.hessian.MatrixFreeHessian`: nothing is evaluated up front beyond
@@ -85,6 +105,10 @@ def loss_hessian(
         progress: show a progress bar.
         method: ``"parameter_shift"`` or ``"hvp"``.
         max_bindings: with ``hvp``, most (sample, patch) bindings per chunk.
+        parts: ``"all"`` (:math:`G + R`) or ``"gauss_newton"`` (:math:`G` from first-order
+            shifts only; parameter-shift route).
+        bootstrap: with ``parts="gauss_newton"``, bootstrap resamples for error bars (0: none).
+        seed: seed of the bootstrap.
 
     Returns:
         The Hessian with its Gauss-Newton and residual parts.
@@ -105,7 +129,20 @@ def loss_hessian(
         raise ValueError(f"method must be 'parameter_shift' or 'hvp', got {method!r}")
     if repetitions < 1:
         raise ValueError(f"repetitions must be >= 1, got {repetitions}")
+    if parts not in ("all", "gauss_newton"):
+        raise ValueError(f"parts must be 'all' or 'gauss_newton', got {parts!r}")
+    if bootstrap < 0 or (bootstrap and parts != "gauss_newton"):
+        raise ValueError(
+            f"bootstrap={bootstrap!r}: bootstrap error bars need parts='gauss_newton' and a "
+            "count >= 2 (use repetitions= for the full Hessian)"
+        )
+    if bootstrap == 1:
+        raise ValueError("bootstrap needs at least 2 resamples (or 0 for none)")
+    if bootstrap and repetitions > 1:
+        raise ValueError("give repetitions= or bootstrap=, not both")
     if method == "hvp":
+        if parts != "all":
+            raise ValueError("method='hvp' applies any part (matvec(v, part)); use parts='all'")
         if repetitions != 1:
             raise ValueError("repetitions apply to shot-based estimates; method='hvp' is exact")
         return MatrixFreeHessian(
@@ -119,8 +156,11 @@ def loss_hessian(
     targets = one_hot(labels, qnn.num_classes)
     if batch_size is not None and batch_size < 1:
         raise ValueError(f"batch_size must be >= 1, got {batch_size}")
+    rng = np.random.default_rng(seed)
     reps = [
-        _one_hessian(qnn, x, targets, w, batch_size, max_points, client, progress)
+        _one_hessian(
+            qnn, x, targets, w, batch_size, max_points, client, progress, parts, bootstrap, rng
+        )
         for _ in range(repetitions)
     ]
     first = reps[0]
@@ -129,7 +169,9 @@ def loss_hessian(
     return first
 
 
-def _one_hessian(qnn, x, targets, w, batch_size, max_points, client, progress) -> LossHessian:
+def _one_hessian(
+    qnn, x, targets, w, batch_size, max_points, client, progress, parts, bootstrap, rng
+) -> LossHessian:
     model, executor = qnn.model, qnn.executor
     n = len(x)
     rule = qnn.shift_rule(model.input_bias)
@@ -140,13 +182,13 @@ def _one_hessian(qnn, x, targets, w, batch_size, max_points, client, progress) -
     gidx = model.global_index()[:, local]  # (K, L)
     base = model.local_values(x, w)  # (N, K, F+P)
     if batch_size is None:
-        per_sample = k_patches * max(1, 2 * d * d)
+        per_sample = k_patches * max(1, 2 * d * d if parts == "all" else 1 + 2 * d)
         batch_size = max(1, min(n, max_points // per_sample))
     chunks = [np.arange(s, min(n, s + batch_size)) for s in range(0, n, batch_size)]
     spent = 0
     bar = tqdm(
-        total=count_evaluations(qnn, n),
-        desc="hessian",
+        total=count_evaluations(qnn, n, parts),
+        desc="hessian" if parts == "all" else "gauss-newton",
         unit="circ",
         unit_scale=True,
         disable=not progress,
@@ -156,25 +198,53 @@ def _one_hessian(qnn, x, targets, w, batch_size, max_points, client, progress) -
     # Phase 1: outputs and Jacobians (1 + 2D points per sample and patch).
     centers = np.empty((n, k_patches, qnn.num_classes))
     grads = np.empty((n, k_patches, 2 * d, qnn.num_classes))
+    c_std = np.zeros_like(centers)
+    g_std = np.zeros_like(grads)
     # one scattered copy of the model serves both phases (kept alive until the end)
     remote_qnn = None
     if client is not None:
         remote_qnn = client.scatter(qnn, broadcast=True)  # type: ignore[attr-defined]
-        spent += _gradients_dask(remote_qnn, qnn, base, chunks, client, centers, grads, bar)
+        spent += _gradients_dask(
+            remote_qnn, qnn, base, chunks, client, (centers, grads, c_std, g_std), bar
+        )
     else:
         for idx in chunks:
-            c, g, cost = _gradient_points(qnn, base[idx])
-            centers[idx] = c
-            grads[idx] = g
+            c, g, cs, gs, cost = _gradient_points(qnn, base[idx])
+            centers[idx], grads[idx], c_std[idx], g_std[idx] = c, g, cs, gs
             spent += cost
             bar.update(len(idx) * k_patches * (1 + 2 * d))
-    probs = softmax(model.logits(centers))
+    jacobian, probs = _jacobian(qnn, centers, grads, chain, gidx)
+    common = {
+        "targets": targets,
+        "slices": qnn.weight_slices,
+        "provenance": executor.provenance(),
+    }
+    if parts == "gauss_newton":
+        bar.close()
+        method = "parameter-shift Gauss-Newton part (first-order shifts only)"
+        out = LossHessian(
+            jacobian=jacobian,
+            probs=probs,
+            blocks=[],
+            num_evaluations=int(spent),
+            method=method,
+            parts="gauss_newton",
+            **common,
+        )
+        if not bootstrap:
+            return out
+        resamples = []
+        for _ in range(bootstrap):
+            jb, pb = _jacobian(
+                qnn,
+                centers + c_std * rng.standard_normal(centers.shape),
+                grads + g_std * rng.standard_normal(grads.shape),
+                chain,
+                gidx,
+            )
+            resamples.append(replace(out, jacobian=jb, probs=pb, num_evaluations=0))
+        return replace(out, replicas=tuple(resamples), error_bars="bootstrap")
     resid = probs - targets
-    jac_angles = np.moveaxis(rule.gradient(grads), -1, -2)  # (N, K, C, D)
-    jac_local = jac_angles @ chain  # (N, K, C, L)
-    jacobian = np.zeros((n, qnn.num_classes, qnn.num_weights))
-    for k in range(k_patches):
-        np.add.at(jacobian.transpose(2, 0, 1), gidx[k], np.moveaxis(coef * jac_local[:, k], -1, 0))
 
     # Diagonal of each patch's output Hessian from the same points.
     omega = coef * resid / n  # residual weight of every (sample, class)
@@ -202,22 +272,39 @@ def _one_hessian(qnn, x, targets, w, batch_size, max_points, client, progress) -
     return LossHessian(
         jacobian=jacobian,
         probs=probs,
-        targets=targets,
         blocks=blocks,
-        slices=qnn.weight_slices,
         num_evaluations=int(spent),
-        provenance=executor.provenance(),
         method="parameter-shift (exact for exact expectation values)",
+        **common,
     )
 
 
-def _gradient_points(qnn: PatchQNN, base: np.ndarray) -> tuple[np.ndarray, np.ndarray, int]:
-    """Outputs ``(..., C)`` and gradient-point values ``(..., 2D, C)`` of local values ``base``."""
+def _jacobian(qnn, centers, grads, chain, gidx) -> tuple[np.ndarray, np.ndarray]:
+    """Logit Jacobian ``(N, C, P)`` and probabilities ``(N, C)`` from the gradient points."""
+    model = qnn.model
+    rule = qnn.shift_rule(model.input_bias)
+    n = len(centers)
+    coef = model.coefficient
+    probs = softmax(model.logits(centers))
+    jac_angles = np.moveaxis(rule.gradient(grads), -1, -2)  # (N, K, C, D)
+    jac_local = jac_angles @ chain  # (N, K, C, L)
+    jacobian = np.zeros((n, qnn.num_classes, qnn.num_weights))
+    for k in range(model.num_patches):
+        np.add.at(jacobian.transpose(2, 0, 1), gidx[k], np.moveaxis(coef * jac_local[:, k], -1, 0))
+    return jacobian, probs
+
+
+def _gradient_points(qnn: PatchQNN, base: np.ndarray):
+    """Values at the centre and the gradient points of local values ``base``.
+
+    Returns outputs ``(..., C)``, gradient-point values ``(..., 2D, C)``, their standard
+    errors, and the bindings spent.
+    """
     rule = qnn.shift_rule(qnn.model.input_bias)
     cols = qnn.model.plan.bind(base)
     ev = qnn.executor.run([cols, rule.gradient_points(cols)])
-    center, points = ev.values
-    return center, points, ev.bindings
+    (center, points), (c_std, p_std) = ev.values, ev.stds
+    return center, points, c_std, p_std, ev.bindings
 
 
 def _pair_block(qnn, base, omega, max_points, bar=None) -> tuple[np.ndarray, int]:
@@ -254,11 +341,11 @@ def _pair_task(qnn, base, omega, max_points, k):
 
 def _gradient_task(qnn, base, k):
     """Dask task: outputs and gradient points of patch ``k`` for one sample chunk."""
-    center, points, spent = _gradient_points(qnn, base[:, k : k + 1])
-    return k, center[:, 0], points[:, 0], spent
+    center, points, c_std, p_std, spent = _gradient_points(qnn, base[:, k : k + 1])
+    return k, (center[:, 0], points[:, 0], c_std[:, 0], p_std[:, 0]), spent
 
 
-def _gradients_dask(remote_qnn, qnn, base, chunks, client, centers, grads, bar) -> int:
+def _gradients_dask(remote_qnn, qnn, base, chunks, client, outputs, bar) -> int:
     from dask.distributed import as_completed
 
     k_patches = qnn.num_patches
@@ -274,10 +361,10 @@ def _gradients_dask(remote_qnn, qnn, base, chunks, client, centers, grads, bar) 
             where[fut.key] = idx
     spent = 0
     for fut in as_completed(futures):
-        k, center, points, cost = fut.result()
+        k, arrays, cost = fut.result()
         idx = where[fut.key]
-        centers[idx, k] = center
-        grads[idx, k] = points
+        for out, arr in zip(outputs, arrays, strict=True):
+            out[idx, k] = arr
         spent += cost
         bar.update(len(idx) * (1 + 2 * d))
     return spent

@@ -38,7 +38,7 @@ from tqdm.auto import tqdm
 from ..derivatives import Adjoint
 from ..execution.provenance import Provenance
 from ..losses import check_labels, one_hot, softmax
-from .spectrum import SpectrumMixin, check_part, hutchinson_trace
+from .spectrum import SpectrumMixin, hutchinson_trace
 
 if TYPE_CHECKING:
     from ..qnn import PatchQNN
@@ -195,9 +195,9 @@ class MatrixFreeHessian(SpectrumMixin):
         return self.qnn.weight_slices
 
     # -------------------------------------------------------------- products
-    def matvec(self, v: np.ndarray, part: str = "full") -> np.ndarray:
+    def matvec(self, v: np.ndarray, part: str | None = None) -> np.ndarray:
         """:math:`Hv` (or a part of it) for ``v`` of shape ``(P,)`` or ``(P, m)``."""
-        check_part(part)
+        part = self.resolve_part(part)
         arr = np.asarray(v, dtype=float)
         vec = arr.ndim == 1
         vv = arr[:, None] if vec else arr
@@ -248,7 +248,7 @@ class MatrixFreeHessian(SpectrumMixin):
 
     # -------------------------------------------------------------- blocks
     def block_norms(
-        self, part: str = "full", *, num_probes: int = 8, seed: int | None = 0
+        self, part: str | None = None, *, num_probes: int = 8, seed: int | None = 0
     ) -> dict[str, np.ndarray]:
         r"""Stochastic estimates of the Frobenius norms of the blocks :math:`H_{kl}`.
 
@@ -261,7 +261,7 @@ class MatrixFreeHessian(SpectrumMixin):
             the estimate and its standard error (from the spread of the probes, propagated
             through the square root).
         """
-        check_part(part)
+        part = self.resolve_part(part)
         if num_probes < 2:
             raise ValueError(f"num_probes must be >= 2, got {num_probes}")
         rng = np.random.default_rng(seed)

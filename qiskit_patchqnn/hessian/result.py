@@ -15,7 +15,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from ..execution.provenance import Provenance
-from .spectrum import SpectrumMixin, check_part, order_eigenpairs
+from .spectrum import SpectrumMixin, order_eigenpairs
 
 __all__ = ["LossHessian"]
 
@@ -31,14 +31,22 @@ class LossHessian(SpectrumMixin):
         probs: softmax probabilities :math:`p_n`, ``(N, C)``.
         targets: one-hot labels :math:`y_n`, ``(N, C)``.
         blocks: per patch, ``(global weight indices, residual block)``; the residual part is
-            :math:`R = \sum_k S_k^\top R_k S_k`.
+            :math:`R = \sum_k S_k^\top R_k S_k` (empty when only the Gauss-Newton part was
+            computed).
         slices: weight slices per patch (and the positional bias), as in
             :attr:`PatchQNN.weight_slices`.
         num_evaluations: circuit evaluations spent (all repetitions).
         provenance: where and how the expectation values were computed (backend, shots or
             precision, options, package versions, job ids).
         method: how the Hessian was obtained.
-        replicas: independent repetitions (for error bars), including this one.
+        replicas: independent estimates for error bars: repetitions (every expectation value
+            evaluated again; this one included) or bootstrap resamples (see ``error_bars``).
+        parts: ``"all"`` (:math:`G + R`) or ``"gauss_newton"`` (only :math:`G`, from the
+            first-order shift points; then ``part=None`` means :math:`G` and asking for the
+            full or residual part is an error).
+        error_bars: how ``replicas`` were made: ``"repetition"``, ``"bootstrap"``
+            (parametric bootstrap over shots: every expectation value resampled from a Gaussian
+            with the standard error the estimator reported, no new circuits) or ``None``.
     """
 
     jacobian: np.ndarray
@@ -50,15 +58,39 @@ class LossHessian(SpectrumMixin):
     provenance: Provenance | None = None
     method: str = "parameter-shift"
     replicas: tuple[LossHessian, ...] = ()
+    parts: str = "all"
+    error_bars: str | None = None
 
     def with_replicas(self, replicas: list[LossHessian]) -> LossHessian:
-        """A copy that carries ``replicas`` for error bars."""
+        """A copy that carries independent repetitions (this one included) for error bars."""
         total = sum(r.num_evaluations for r in replicas)
         ids = [i for r in replicas if r.provenance is not None for i in r.provenance.job_ids]
         prov = self.provenance
         if prov is not None:
             prov = replace(prov, job_ids=tuple(dict.fromkeys(ids)))
-        return replace(self, num_evaluations=total, provenance=prov, replicas=tuple(replicas))
+        return replace(
+            self,
+            num_evaluations=total,
+            provenance=prov,
+            replicas=tuple(replicas),
+            error_bars="repetition",
+        )
+
+    def resolve_part(self, part: str | None) -> str:
+        """``part`` checked; ``None`` is the whole Hessian held (``"gauss_newton"`` if only G).
+
+        Raises:
+            ValueError: an unknown part, or the full or residual part of a Hessian computed
+                with ``parts="gauss_newton"``.
+        """
+        if self.parts == "gauss_newton":
+            if part is None or part == "gauss_newton":
+                return "gauss_newton"
+            raise ValueError(
+                f"this Hessian holds only its Gauss-Newton part (computed with "
+                f"parts='gauss_newton'); part={part!r} needs parts='all'"
+            )
+        return super().resolve_part(part)
 
     # -------------------------------------------------------------- sizes
     @property
@@ -98,13 +130,13 @@ class LossHessian(SpectrumMixin):
                 np.add.at(out, (ri[rs][:, None], ci[cs][None, :]), block[np.ix_(rs, cs)])
         return out
 
-    def to_dense(self, part: str = "full") -> np.ndarray:
+    def to_dense(self, part: str | None = None) -> np.ndarray:
         """The Hessian (or one part of it) as a dense ``(P, P)`` array.
 
         Args:
             part: ``"full"``, ``"gauss_newton"`` or ``"residual"``.
         """
-        check_part(part)
+        part = self.resolve_part(part)
         p = self.num_weights
         out = np.zeros((p, p))
         if part in ("full", "gauss_newton"):
@@ -114,9 +146,9 @@ class LossHessian(SpectrumMixin):
                 np.add.at(out, (idx[:, None], idx[None, :]), block)
         return out
 
-    def matvec(self, v: np.ndarray, part: str = "full") -> np.ndarray:
+    def matvec(self, v: np.ndarray, part: str | None = None) -> np.ndarray:
         """:math:`Hv` without forming :math:`H` (``v`` may be ``(P,)`` or ``(P, m)``)."""
-        check_part(part)
+        part = self.resolve_part(part)
         v = np.asarray(v, dtype=float)
         vec = v.ndim == 1
         vv = v[:, None] if vec else v
@@ -136,7 +168,7 @@ class LossHessian(SpectrumMixin):
         self,
         k: int = 1,
         which: str = "LA",
-        part: str = "full",
+        part: str | None = None,
         *,
         return_std: bool = False,
     ) -> np.ndarray | tuple[np.ndarray, np.ndarray]:
@@ -146,12 +178,13 @@ class LossHessian(SpectrumMixin):
             k: how many.
             which: ``"LA"`` (largest, descending), ``"SA"`` (smallest, ascending) or ``"LM"``
                 (largest magnitude, by descending magnitude).
-            part: which part of the Hessian.
-            return_std: also return standard deviations over the repetitions (error bars by
-                repetition: each repetition re-estimates every expectation value).
+            part: which part of the Hessian (default: the whole Hessian held).
+            return_std: also return standard deviations over the replicas: with repetitions
+                (each re-estimates every expectation value) the values are their mean; with a
+                bootstrap the values are this Hessian's and the stds the bootstrap's.
 
         Returns:
-            ``k`` eigenvalues, or ``(values, stds)``; with one repetition the stds are NaN.
+            ``k`` eigenvalues, or ``(values, stds)``; without replicas the stds are NaN.
         """
         vals, _ = self.eigenvectors(k, which, part)
         if not return_std:
@@ -159,10 +192,12 @@ class LossHessian(SpectrumMixin):
         if len(self.replicas) < 2:
             return vals, np.full_like(vals, np.nan)
         reps = np.array([r.eigenvectors(k, which, part)[0] for r in self.replicas])
+        if self.error_bars == "bootstrap":
+            return vals, reps.std(axis=0, ddof=1)
         return reps.mean(axis=0), reps.std(axis=0, ddof=1)
 
     def eigenvectors(
-        self, k: int = 1, which: str = "LA", part: str = "full", *, tol: float = 0.0
+        self, k: int = 1, which: str = "LA", part: str | None = None, *, tol: float = 0.0
     ) -> tuple[np.ndarray, np.ndarray]:
         """Extreme eigenpairs ``(values (k,), vectors (P, k))``, ordered as :meth:`eigenvalues`.
 
@@ -181,7 +216,7 @@ class LossHessian(SpectrumMixin):
     def _max_eigenpairs(self) -> int:
         return self.num_weights
 
-    def spectrum(self, part: str = "full") -> np.ndarray:
+    def spectrum(self, part: str | None = None) -> np.ndarray:
         """All eigenvalues, ascending (dense; for models small enough to form ``H``)."""
         return np.linalg.eigvalsh(self.to_dense(part))
 
@@ -192,12 +227,12 @@ class LossHessian(SpectrumMixin):
         s = self.slices[k]
         return np.arange(s.start, s.stop)
 
-    def patch_block(self, k: int, l: int, part: str = "full") -> np.ndarray:  # noqa: E741
+    def patch_block(self, k: int, l: int, part: str | None = None) -> np.ndarray:  # noqa: E741
         """Block :math:`H_{kl}` between the weights of patches ``k`` and ``l``.
 
         Index ``len(slices) - 1`` is the positional bias when it is enabled.
         """
-        check_part(part)
+        part = self.resolve_part(part)
         rows, cols = self._slice_indices(k), self._slice_indices(l)
         out = np.zeros((len(rows), len(cols)))
         if part in ("full", "gauss_newton"):
@@ -206,7 +241,7 @@ class LossHessian(SpectrumMixin):
             out += self._residual_block(rows, cols)
         return out
 
-    def block_norms(self, part: str = "full") -> dict[str, np.ndarray]:
+    def block_norms(self, part: str | None = None) -> dict[str, np.ndarray]:
         """Frobenius and spectral norms of every block :math:`H_{kl}`.
 
         Returns:
@@ -224,9 +259,9 @@ class LossHessian(SpectrumMixin):
         return {"frobenius": fro, "spectral": spec}
 
     # -------------------------------------------------------------- trace & density
-    def diagonal(self, part: str = "full") -> np.ndarray:
+    def diagonal(self, part: str | None = None) -> np.ndarray:
         """The exact diagonal of :math:`H` (or a part)."""
-        check_part(part)
+        part = self.resolve_part(part)
         out = np.zeros(self.num_weights)
         if part in ("full", "gauss_newton"):
             j, p = self.jacobian, self.probs
@@ -240,7 +275,7 @@ class LossHessian(SpectrumMixin):
 
     def trace(
         self,
-        part: str = "full",
+        part: str | None = None,
         *,
         method: str = "exact",
         num_samples: int = 100,
@@ -269,10 +304,12 @@ class LossHessian(SpectrumMixin):
         out = self.outliers()
         norms = self.block_norms()
         return {
+            "parts": self.parts,
             "lambda_max": float(vals[0]),
             "lambda_max_std": None if np.isnan(stds[0]) else float(stds[0]),
             "top_eigenvalues": [float(v) for v in vals],
             "top_eigenvalues_std": [None if np.isnan(s) else float(s) for s in stds],
+            "error_bars": self.error_bars,
             "lambda_min": float(self.eigenvalues(1, "SA")[0]),
             "trace": self.trace(),
             "trace_gauss_newton": self.trace("gauss_newton"),

@@ -304,7 +304,9 @@ class SpectrumMixin:
 
     A subclass provides ``num_weights``, ``num_classes`` and ``matvec(v, part)`` (``v`` of
     shape ``(P,)`` or ``(P, m)``); it may override :meth:`eigenvectors` (e.g. with a dense
-    solver) and :meth:`trace` (e.g. with the exact diagonal).
+    solver), :meth:`trace` (e.g. with the exact diagonal) and :meth:`resolve_part` (e.g. when
+    only the Gauss-Newton part was computed). ``part=None`` everywhere means the whole
+    Hessian the object holds.
     """
 
     @property
@@ -317,13 +319,24 @@ class SpectrumMixin:
         """Number of classes ``C``."""
         raise NotImplementedError
 
-    def matvec(self, v: np.ndarray, part: str = "full") -> np.ndarray:  # pragma: no cover
+    def matvec(self, v: np.ndarray, part: str | None = None) -> np.ndarray:  # pragma: no cover
         """:math:`Hv` (or a part of it)."""
         raise NotImplementedError
 
-    def to_linear_operator(self, part: str = "full") -> LinearOperator:
-        """A :class:`scipy.sparse.linalg.LinearOperator` applying :math:`H` (or a part)."""
+    def resolve_part(self, part: str | None) -> str:
+        """``part`` checked against :data:`PARTS`; ``None`` means the whole Hessian (``"full"``).
+
+        Raises:
+            ValueError: an unknown part, or one this Hessian does not hold.
+        """
+        if part is None:
+            return "full"
         check_part(part)
+        return part
+
+    def to_linear_operator(self, part: str | None = None) -> LinearOperator:
+        """A :class:`scipy.sparse.linalg.LinearOperator` applying :math:`H` (or a part)."""
+        part = self.resolve_part(part)
         p = self.num_weights
         return LinearOperator(
             (p, p),
@@ -334,7 +347,7 @@ class SpectrumMixin:
         )
 
     def eigenvectors(
-        self, k: int = 1, which: str = "LA", part: str = "full", *, tol: float = 0.0
+        self, k: int = 1, which: str = "LA", part: str | None = None, *, tol: float = 0.0
     ) -> tuple[np.ndarray, np.ndarray]:
         """Extreme eigenpairs ``(values (k,), vectors (P, k))`` by Lanczos (``eigsh``).
 
@@ -358,7 +371,7 @@ class SpectrumMixin:
         self,
         k: int = 1,
         which: str = "LA",
-        part: str = "full",
+        part: str | None = None,
         *,
         return_std: bool = False,
     ) -> np.ndarray | tuple[np.ndarray, np.ndarray]:
@@ -373,14 +386,14 @@ class SpectrumMixin:
 
     def power_iteration(
         self,
-        part: str = "full",
+        part: str | None = None,
         *,
         max_iterations: int = 100,
         tol: float = 1e-3,
         seed: int | None = 0,
     ) -> PowerIteration:
         """The largest-magnitude eigenvalue by PyHessian-style power iteration."""
-        check_part(part)
+        part = self.resolve_part(part)
         return power_iteration(
             lambda v: self.matvec(v, part),
             self.num_weights,
@@ -391,14 +404,14 @@ class SpectrumMixin:
 
     def trace(
         self,
-        part: str = "full",
+        part: str | None = None,
         *,
         method: str = "hutchinson",
         num_samples: int = 100,
         seed: int | None = 0,
     ) -> float | tuple[float, float]:
         """Trace by Hutchinson's estimator: ``(estimate, standard error)``."""
-        check_part(part)
+        part = self.resolve_part(part)
         if method != "hutchinson":
             raise ValueError(f"method must be 'hutchinson' for this Hessian, got {method!r}")
         return hutchinson_trace(
@@ -412,11 +425,11 @@ class SpectrumMixin:
         num_steps: int = 80,
         sigma: float | None = None,
         num_grid: int = 1000,
-        part: str = "full",
+        part: str | None = None,
         seed: int | None = 0,
     ) -> SpectralDensity:
         """Spectral density by stochastic Lanczos quadrature (see :func:`slq_density`)."""
-        check_part(part)
+        part = self.resolve_part(part)
         return slq_density(
             lambda v: self.matvec(v, part),
             self.num_weights,
@@ -427,7 +440,7 @@ class SpectrumMixin:
             seed=seed,
         )
 
-    def outliers(self, max_count: int | None = None, part: str = "full") -> Outliers:
+    def outliers(self, max_count: int | None = None, part: str | None = None) -> Outliers:
         """Eigenvalues above the largest ratio gap among the top ``2C + 2``.
 
         See :func:`gap_outliers`. Compare ``count`` with the number of classes (paper: about

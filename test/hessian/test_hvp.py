@@ -153,8 +153,11 @@ def test_dask_products_equal_in_process():
     x, y, w = _point(qnn, 7)
     v = np.random.default_rng(8).normal(size=qnn.num_weights)
     local = loss_hessian(qnn, x, y, w, method="hvp", max_bindings=8).matvec(v)
-    with distributed.LocalCluster(
-        n_workers=2, threads_per_worker=1, processes=False, dashboard_address=None
-    ) as cluster, distributed.Client(cluster) as client:
+    with (
+        distributed.LocalCluster(
+            n_workers=2, threads_per_worker=1, processes=False, dashboard_address=None
+        ) as cluster,
+        distributed.Client(cluster) as client,
+    ):
         remote = loss_hessian(qnn, x, y, w, method="hvp", max_bindings=8, client=client)
         np.testing.assert_allclose(remote.matvec(v), local, rtol=1e-12, atol=1e-12)
