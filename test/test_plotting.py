@@ -166,8 +166,7 @@ def test_spectrum_density(tmp_path):
 
 
 def test_spectrum_density_from_real_hessian(tmp_path):
-    from qiskit_patchqnn import hessian
-    from qiskit_patchqnn import PatchLayout, PatchQNN
+    from qiskit_patchqnn import PatchLayout, PatchQNN, hessian
 
     qnn = PatchQNN(PatchLayout.grid((4, 4), (3, 3), 4), depth=1, num_classes=4)
     x = np.random.default_rng(0).uniform(size=(2, 16))

@@ -221,6 +221,7 @@ def test_theory_mean_aggregation_lowers_lambda_max():
 
 def test_dask_client_matches_in_process(data):
     from dask import distributed
+
     x, y = data
     qnn = _small_model()
     w = qnn.initial_weights(8)

@@ -166,6 +166,7 @@ def test_hessian_directions_stand_in():
 
 def test_hessian_directions_real(qnn, data):
     from qiskit_patchqnn import hessian
+
     x, y = data
     w = qnn.initial_weights(seed=1)
     h = hessian.loss_hessian(qnn, x[:2], y[:2], w, progress=False)
