@@ -19,25 +19,22 @@ Example:
     ['p4-d1-s0', 'p4-d1-s1']
 """
 
-from .config import (
+from .config import load_config, load_preset, parse_config, preset_names
+from .cost import RunCost, SweepCost, run_cost, sweep_cost
+from .report import write_report
+from .runner import SUMMARY_COLUMNS, RunOutput, build_model, execute_run, load_sweep_data
+from .schema import ConfigError, SweepConfig
+from .sections import (
     BackendSpec,
-    ConfigError,
     DatasetSpec,
     HessianSpec,
     LandscapeSpec,
     LayoutSpec,
     ModelSpec,
     RunSpec,
-    SweepConfig,
+    SweepSpec,
     TrainingSpec,
-    load_config,
-    load_preset,
-    parse_config,
-    preset_names,
 )
-from .cost import RunCost, SweepCost, run_cost, sweep_cost
-from .report import write_report
-from .runner import SUMMARY_COLUMNS, RunOutput, build_model, execute_run, load_sweep_data
 from .store import SweepStore, read_summary
 from .sweep import SweepOutcome, run_sweep
 
@@ -56,6 +53,7 @@ __all__ = [
     "SweepConfig",
     "SweepCost",
     "SweepOutcome",
+    "SweepSpec",
     "SweepStore",
     "TrainingSpec",
     "build_model",
