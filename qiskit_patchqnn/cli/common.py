@@ -86,19 +86,20 @@ def changes_from(
 
 
 def absolute_dataset(name: str) -> str:
-    """A dataset name with its path made absolute (``digits`` is left alone).
+    """A dataset name with its path made absolute (names that are not paths are left alone).
 
     Example:
-        >>> absolute_dataset("digits")
-        'digits'
+        >>> absolute_dataset("digits"), absolute_dataset("cifar")
+        ('digits', 'cifar')
         >>> absolute_dataset("mnist:data/mnist") == "mnist:" + os.path.abspath("data/mnist")
         True
     """
-    if name.strip().lower() == "digits":
-        return name
     if name[:6].lower() == "mnist:":
         return "mnist:" + os.path.abspath(name[6:]) if name[6:] else name
-    return os.path.abspath(name)
+    separators = {os.sep} | ({os.altsep} if os.altsep else set())
+    if os.path.exists(name) or any(s in name for s in separators) or name.endswith(".npz"):
+        return os.path.abspath(name)  # the forms load_dataset reads as a path
+    return name
 
 
 def add_backend_arguments(parser: argparse.ArgumentParser, *, stored: bool = False) -> None:
