@@ -140,8 +140,9 @@ def load_run_config(path: str | Path) -> tuple[SweepConfig, RunSpec]:
     match = _RUN_NAME.match(p.name)
     if sweep is None or match is None:
         raise ValueError(
-            f"{p} holds no run.json (written before qiskit-patchqnn 0.2 by 'patchqnn train'); "
-            "train it again"
+            f"{p} holds no run.json, so its data and model cannot be rebuilt (a run saved by "
+            "TrainResult.save, or by 'patchqnn train' before qiskit-patchqnn 0.2); train it "
+            "with 'patchqnn train', or use qiskit_patchqnn.hessian/landscape from Python"
         )
     from .store import SweepStore
 
