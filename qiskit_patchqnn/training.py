@@ -196,12 +196,23 @@ class TrainResult:
         Raises:
             ValueError: unknown checkpoint.
         """
-        if checkpoint == "best":
-            return self.best_weights
-        if checkpoint == "last":
-            return self.final_weights
-        if checkpoint == "init":
-            return self.trajectory[0]
+        return self.trajectory[self.checkpoint_index(checkpoint)]
+
+    def checkpoint_index(self, checkpoint: str | int) -> int:
+        """Trajectory row of ``"best"``, ``"last"``, ``"init"`` or an epoch number.
+
+        Example:
+            >>> res = TrainResult(np.zeros((4, 2)), [{"epoch": e - 1, "train_loss": 4 - e}
+            ...                   for e in range(4)], TrainConfig(epochs=3), {})
+            >>> [res.checkpoint_index(c) for c in ("init", "best", "last", 0)]
+            [0, 3, 3, 1]
+
+        Raises:
+            ValueError: unknown checkpoint, or an epoch outside the run.
+        """
+        named = {"best": self.best_index, "last": len(self.trajectory) - 1, "init": 0}
+        if isinstance(checkpoint, str) and checkpoint in named:
+            return named[checkpoint]
         try:
             epoch = int(checkpoint)
         except (TypeError, ValueError):
@@ -210,7 +221,7 @@ class TrainResult:
             ) from None
         if not -1 <= epoch < len(self.trajectory) - 1:
             raise ValueError(f"epoch {epoch} not in -1..{len(self.trajectory) - 2}")
-        return self.trajectory[epoch + 1]
+        return epoch + 1
 
     def save(self, directory: str | Path) -> Path:
         """Write ``trajectory.npz``, ``history.json``, ``config.json`` and then ``done.json``.

@@ -9,7 +9,7 @@
 """The analysis stages of a run, shared by sweeps and the ``patchqnn`` commands.
 
 One sample selection (:func:`sample`, stratified), one checkpoint selection (the Hessian spec's
-``checkpoint`` through :meth:`~qiskit_patchqnn.training.TrainResult.weights_at`), one Hessian
+``checkpoint`` through :meth:`~qiskit_patchqnn.training.TrainResult.checkpoint_index`), one Hessian
 stage and one landscape stage: a sweep's runs and ``patchqnn hessian``/``landscape`` compute
 their results with these functions and nothing else.
 """
@@ -25,7 +25,7 @@ import numpy as np
 from ..io import write_json, write_npz
 from .sections import HessianSpec, LandscapeSpec
 
-__all__ = ["checkpoint_index", "hessian_stage", "landscape_stage", "sample", "write_hessian"]
+__all__ = ["hessian_stage", "landscape_stage", "sample", "write_hessian"]
 
 
 def sample(data: Any, n: int | None, seed: int) -> tuple[np.ndarray, np.ndarray]:
@@ -68,7 +68,7 @@ def hessian_stage(
     from ..hessian import loss_hessian
 
     x, y = sample(data, spec.num_samples, spec.sample_seed)
-    index = checkpoint_index(result, spec.checkpoint)
+    index = result.checkpoint_index(spec.checkpoint)
     weights = result.trajectory[index]
     start = time.perf_counter()
     hess = loss_hessian(
@@ -107,27 +107,6 @@ def hessian_stage(
     if spec.repetitions > 1:
         summary["repetitions"] = spec.repetitions
     return summary, arrays
-
-
-def checkpoint_index(result: Any, checkpoint: str) -> int:
-    """Trajectory row of ``"best"``, ``"last"``, ``"init"`` or an epoch number.
-
-    Example:
-        >>> from types import SimpleNamespace
-        >>> res = SimpleNamespace(trajectory=np.zeros((4, 2)), best_index=2)
-        >>> [checkpoint_index(res, c) for c in ("init", "best", "last", "0")]
-        [0, 2, 3, 1]
-
-    Raises:
-        ValueError: an epoch outside the run.
-    """
-    named = {"best": result.best_index, "last": len(result.trajectory) - 1, "init": 0}
-    if checkpoint in named:
-        return int(named[checkpoint])
-    epoch = int(checkpoint)
-    if not -1 <= epoch < len(result.trajectory) - 1:
-        raise ValueError(f"epoch {epoch} not in -1..{len(result.trajectory) - 2}")
-    return epoch + 1
 
 
 def write_hessian(directory: str | Path, summary: dict, arrays: dict[str, np.ndarray]) -> None:
