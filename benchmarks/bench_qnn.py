@@ -66,18 +66,18 @@ def main() -> None:
     w = ours.initial_weights(0)
     ours.backward(x, w)  # JIT compile outside the timing
 
-    pc = ours.patch_circuit
+    pc = ours.model.circuit
     plain = [
         EstimatorQNN(
             circuit=pc.circuit,
-            observables=ours.observables,
+            observables=list(ours.model.observables),
             input_params=list(pc.input_params),
             weight_params=list(pc.weight_params),
             estimator=AerEstimator(options=aer_opts),
         )
         for _ in range(layout.num_patches)
     ]
-    patches = layout.extract(x) * ours.input_scale
+    patches = layout.extract(x) * ours.model.input_scale
     p = ours.weights_per_patch
 
     n_plain = min(args.plain_samples, args.samples)
@@ -87,18 +87,15 @@ def main() -> None:
             qnn.backward(patches[:n_plain, k], w[k * p : (k + 1) * p])
 
     # the same bindings PatchQNN.backward sends: forward point + 2 shifts per weight
-    sel = ours.angle_mask(with_inputs=False)
-    base = ours.bind(ours.patch_angles(x, w))
-    pts = np.repeat(base[:, :, None, :], 2 * len(sel), axis=2)
-    pts[..., ours.plan.occ_column[sel]] += np.concatenate([np.eye(len(sel)), -np.eye(len(sel))]) * (
-        np.pi / 2
-    )
+    rule = ours.shift_rule(with_inputs=False)
+    base = ours.model.plan.bind(ours.model.local_values(x, w))
+    pts = rule.gradient_points(base)
     bindings = np.concatenate([base.reshape(-1, base.shape[-1]), pts.reshape(-1, base.shape[-1])])
-    obs = [[o] for o in ours.observables]
+    obs = [[o] for o in ours.executor.observables]
     raw = AerEstimator(options=aer_opts)
 
     def raw_aer():
-        raw.run([(ours.evaluation_circuit, obs, bindings)]).result()
+        raw.run([(ours.executor.circuit, obs, bindings)]).result()
 
     t_plain = best_of(plain_route, 1) * args.samples / n_plain
     t_ours = best_of(lambda: ours.backward(x, w), args.repeats)

@@ -9,35 +9,51 @@
 """Training a PatchQNN: Adam with weight decay, the paper's cosine schedule, per-epoch records.
 
 The trainer keeps the weights after every epoch (the trajectory that loss-landscape PCA
-needs), the full-set training and test loss and accuracy per epoch, and writes a run directory
-atomically: ``config.json``, ``history.json`` and ``trajectory.npz``.
+needs) and the full-set training and test loss and accuracy per epoch. With ``out=DIR`` it
+writes a run directory: while training, ``DIR/checkpoint.npz`` holds everything an exact
+resumption needs (weights so far, Adam's moments and step count, the mini-batch generator's
+state, the history); at the end ``trajectory.npz``, ``history.json``, ``config.json`` and, last,
+the completion marker ``done.json``. A directory without ``done.json`` is never read as a
+finished run (:func:`load_run` refuses it); ``train(..., resume=True)`` continues it and gives
+bitwise the trajectory of an uninterrupted run.
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
 import math
 import time
 import warnings
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 from sklearn.model_selection import StratifiedKFold
 from tqdm.auto import tqdm
 
-from .io import read_json, write_json, write_npz
+from .io import DONE, is_done, mark_done, read_json, write_json, write_npz
 from .losses import log_softmax, softmax
 from .qnn import PatchQNN
 
 __all__ = [
+    "CHECKPOINT",
     "Adam",
     "TrainConfig",
     "TrainResult",
+    "checkpoint_progress",
     "cosine_learning_rate",
     "evaluate_model",
+    "incomplete_message",
     "train",
     "load_run",
 ]
+
+CHECKPOINT = "checkpoint.npz"
+"""File name of the per-epoch training checkpoint inside a run directory."""
+
+_CHECKPOINT_FORMAT = "qiskit-patchqnn checkpoint v1"
 
 
 def cosine_learning_rate(lr0: float, epoch: int, t_max: int) -> float:
@@ -180,12 +196,23 @@ class TrainResult:
         Raises:
             ValueError: unknown checkpoint.
         """
-        if checkpoint == "best":
-            return self.best_weights
-        if checkpoint == "last":
-            return self.final_weights
-        if checkpoint == "init":
-            return self.trajectory[0]
+        return self.trajectory[self.checkpoint_index(checkpoint)]
+
+    def checkpoint_index(self, checkpoint: str | int) -> int:
+        """Trajectory row of ``"best"``, ``"last"``, ``"init"`` or an epoch number.
+
+        Example:
+            >>> res = TrainResult(np.zeros((4, 2)), [{"epoch": e - 1, "train_loss": 4 - e}
+            ...                   for e in range(4)], TrainConfig(epochs=3), {})
+            >>> [res.checkpoint_index(c) for c in ("init", "best", "last", 0)]
+            [0, 3, 3, 1]
+
+        Raises:
+            ValueError: unknown checkpoint, or an epoch outside the run.
+        """
+        named = {"best": self.best_index, "last": len(self.trajectory) - 1, "init": 0}
+        if isinstance(checkpoint, str) and checkpoint in named:
+            return named[checkpoint]
         try:
             epoch = int(checkpoint)
         except (TypeError, ValueError):
@@ -194,10 +221,14 @@ class TrainResult:
             ) from None
         if not -1 <= epoch < len(self.trajectory) - 1:
             raise ValueError(f"epoch {epoch} not in -1..{len(self.trajectory) - 2}")
-        return self.trajectory[epoch + 1]
+        return epoch + 1
 
     def save(self, directory: str | Path) -> Path:
-        """Write ``trajectory.npz``, ``history.json`` then ``config.json`` atomically."""
+        """Write ``trajectory.npz``, ``history.json``, ``config.json`` and then ``done.json``.
+
+        Each file is written atomically and the completion marker last, so a reader never
+        takes a half-written directory for a finished run.
+        """
         d = Path(directory)
         d.mkdir(parents=True, exist_ok=True)
         write_npz(d / "trajectory.npz", trajectory=self.trajectory)
@@ -206,11 +237,12 @@ class TrainResult:
             d / "config.json",
             {"train": asdict(self.config), "model": self.model, "info": self.info},
         )
+        mark_done(d, epochs=self.config.epochs)
         return d
 
 
 def load_run(directory: str | Path) -> TrainResult:
-    """Reload a run directory written by :meth:`TrainResult.save`.
+    """Reload a finished run directory (written by :meth:`TrainResult.save` or ``patchqnn``).
 
     Example:
         >>> import tempfile
@@ -225,11 +257,14 @@ def load_run(directory: str | Path) -> TrainResult:
 
     Raises:
         FileNotFoundError: missing directory or file.
-        ValueError: broken files.
+        ValueError: an incomplete run (no ``done.json``: interrupted, or still training) or
+            broken files.
     """
     d = Path(directory)
     if not d.is_dir():
         raise FileNotFoundError(f"run directory {d} does not exist")
+    if not is_done(d):
+        raise ValueError(incomplete_message(d))
     cfg = read_json(d / "config.json")
     history = read_json(d / "history.json")
     traj_path = d / "trajectory.npz"
@@ -248,6 +283,54 @@ def load_run(directory: str | Path) -> TrainResult:
     if len(history) != len(trajectory):
         raise ValueError(f"{d}: history has {len(history)} rows, trajectory {len(trajectory)}")
     return TrainResult(trajectory, history, config, model, cfg.get("info", {}))
+
+
+def incomplete_message(directory: str | Path) -> str:
+    """One line saying why ``directory`` is not a finished run and what to do about it.
+
+    Example:
+        >>> incomplete_message("runs/x")
+        'runs/x is not a finished run (no done.json)'
+    """
+    d = Path(directory)
+    ckpt = d / CHECKPOINT
+    if ckpt.is_file():
+        try:
+            done, total = checkpoint_progress(ckpt)
+        except ValueError as exc:
+            return f"{d} holds an incomplete run with a damaged checkpoint ({exc})"
+        return (
+            f"{d} holds an incomplete run ({done} of {total} epochs, no {DONE}): continue it "
+            "with the same 'patchqnn train' command plus --resume (or train(..., resume=True)), "
+            "or start over with --overwrite"
+        )
+    if (d / "config.json").is_file() or (d / "run.json").is_file():
+        return (
+            f"{d} holds an incomplete run (no {DONE}: interrupted, still running, or written "
+            "before qiskit-patchqnn 0.2); train it again"
+        )
+    return f"{d} is not a finished run (no {DONE})"
+
+
+def checkpoint_progress(path: str | Path) -> tuple[int, int]:
+    """Epochs finished and epochs planned in a training checkpoint file.
+
+    Example:
+        >>> import tempfile
+        >>> from qiskit_patchqnn import PatchLayout, PatchQNN
+        >>> qnn = PatchQNN(PatchLayout.grid((4, 4), (3, 3), 4), num_classes=4)
+        >>> x, y = np.random.default_rng(0).uniform(0, 1, (8, 16)), np.arange(8) % 4
+        >>> ckpt = Path(tempfile.mkdtemp()) / CHECKPOINT
+        >>> _ = train(qnn, x, y, config=TrainConfig(epochs=2, batch_size=4), checkpoint=ckpt,
+        ...           progress=False)
+        >>> checkpoint_progress(ckpt)
+        (2, 2)
+
+    Raises:
+        ValueError: not a readable checkpoint.
+    """
+    state = _read_checkpoint(Path(path))[0]
+    return len(state["history"]) - 1, int(state["config"]["epochs"])
 
 
 def evaluate_model(
@@ -292,6 +375,8 @@ def train(
     out: str | Path | None = None,
     progress: bool = True,
     info: dict | None = None,
+    checkpoint: str | Path | None = None,
+    resume: bool = False,
 ) -> TrainResult:
     """Train with mini-batch Adam on exact gradients.
 
@@ -308,12 +393,24 @@ def train(
         config: the recipe (default :class:`TrainConfig`).
         initial_weights: start point (default: :meth:`PatchQNN.initial_weights` with
             ``config.seed``).
-        out: run directory to write (atomically) after every epoch.
+        out: run directory: a checkpoint ``out/checkpoint.npz`` after every epoch, and at the
+            end the run's files and ``done.json`` (:meth:`TrainResult.save`); the checkpoint is
+            then removed. A directory that holds a finished run is refused.
         progress: show a progress bar.
         info: extra provenance stored with the result.
+        checkpoint: path of a checkpoint file written after every epoch (and kept), for
+            callers that write the run's files themselves; default ``out/checkpoint.npz``.
+        resume: continue from the checkpoint if there is one (the recipe, the model and the
+            data must be those it was written with); the result is bitwise that of an
+            uninterrupted run. Without it an existing checkpoint is refused.
 
     Returns:
         The trajectory and per-epoch history.
+
+    Raises:
+        FileExistsError: ``out`` holds a finished run, or a checkpoint exists and ``resume`` is
+            false.
+        ValueError: bad labels, or a checkpoint written with other settings.
 
     Example:
         >>> from qiskit_patchqnn import PatchLayout, PatchQNN
@@ -330,6 +427,15 @@ def train(
     if x_test is not None and y_test is not None:
         xt = qnn.model.check_images(x_test, "x_test")
         yt = _labels(y_test, len(xt), qnn.num_classes, "y_test")
+    if out is not None and is_done(out):
+        raise FileExistsError(
+            f"{out} already holds a finished run ({DONE}); choose another directory"
+        )
+    ckpt = Path(checkpoint) if checkpoint is not None else None
+    if ckpt is None and out is not None:
+        ckpt = Path(out) / CHECKPOINT
+    model = qnn.to_config()
+    fingerprint = _fingerprint(x, y, xt, yt)
     rng = np.random.default_rng(config.seed)
     w = (
         qnn.initial_weights(rng)
@@ -340,6 +446,8 @@ def train(
     trajectory = [w.copy()]
     history: list[dict] = []
     meta = {"num_train": len(x), "num_test": 0 if xt is None else len(xt), **(info or {})}
+    batch_rng = np.random.default_rng(rng.integers(2**63))
+    elapsed = 0.0
 
     def record(epoch: int, lr: float, seconds: float) -> None:
         tr_loss, tr_acc = evaluate_model(qnn, x, y, w)
@@ -352,19 +460,58 @@ def train(
         row["seconds"] = seconds
         history.append(row)
 
-    record(-1, 0.0, 0.0)
-    start = time.perf_counter()
-    batch_rng = np.random.default_rng(rng.integers(2**63))
+    def save_checkpoint() -> None:
+        if ckpt is not None:
+            state = {
+                "format": _CHECKPOINT_FORMAT,
+                "config": asdict(config),
+                "model": model,
+                "data": fingerprint,
+                "history": history,
+                "adam_t": opt.t,
+                "rng": batch_rng.bit_generator.state,
+                "elapsed": elapsed,
+            }
+            write_npz(
+                ckpt,
+                trajectory=np.array(trajectory),
+                adam_m=opt.m,
+                adam_v=opt.v,
+                state=np.array(json.dumps(state)),
+            )
+
+    if ckpt is not None and ckpt.is_file():
+        if not resume:
+            raise FileExistsError(incomplete_message(ckpt.parent))
+        state, arrays = _read_checkpoint(ckpt)
+        for key, mine in (("config", asdict(config)), ("model", model), ("data", fingerprint)):
+            if state[key] != mine:
+                raise ValueError(
+                    f"{ckpt} was written by a run with other {key} settings; resume with the "
+                    "same recipe, model and data, or start over"
+                )
+        trajectory = list(arrays["trajectory"])
+        history = state["history"]
+        w = trajectory[-1].copy()
+        opt.m, opt.v, opt.t = arrays["adam_m"], arrays["adam_v"], int(state["adam_t"])
+        batch_rng.bit_generator.state = state["rng"]
+        elapsed = float(state["elapsed"])
+    else:
+        record(-1, 0.0, 0.0)
+        save_checkpoint()
+    first = len(history) - 1
+    start = time.perf_counter() - elapsed
     steps_per_epoch = len(_batches(y, config.batch_size, np.random.default_rng(0)))
     bar = tqdm(
         total=config.epochs * steps_per_epoch,
+        initial=first * steps_per_epoch,
         desc="train",
         unit="step",
         disable=not progress,
         leave=False,
     )
     try:
-        for epoch in range(config.epochs):
+        for epoch in range(first, config.epochs):
             lr = config.learning_rate_at(epoch)
             for idx in _batches(y, config.batch_size, batch_rng):
                 logits_grad, wgrad = _loss_gradient(qnn, x[idx], y[idx], w)
@@ -372,13 +519,39 @@ def train(
                 bar.update(1)
                 bar.set_postfix(epoch=epoch, loss=f"{logits_grad:.3f}")
             trajectory.append(w.copy())
-            record(epoch, lr, time.perf_counter() - start)
-            result = TrainResult(np.array(trajectory), history, config, qnn.to_config(), meta)
-            if out is not None:
-                result.save(out)
+            elapsed = time.perf_counter() - start
+            record(epoch, lr, elapsed)
+            save_checkpoint()
     finally:
         bar.close()
-    return TrainResult(np.array(trajectory), history, config, qnn.to_config(), meta)
+    result = TrainResult(np.array(trajectory), history, config, model, meta)
+    if out is not None:
+        result.save(out)
+        if checkpoint is None and ckpt is not None:
+            ckpt.unlink(missing_ok=True)
+    return result
+
+
+def _fingerprint(*arrays: np.ndarray | None) -> str:
+    """SHA-256 (16 hex digits) of the training and test data a checkpoint belongs to."""
+    h = hashlib.sha256()
+    for a in arrays:
+        if a is not None:
+            h.update(str(a.shape).encode())
+            h.update(np.ascontiguousarray(a).tobytes())
+    return h.hexdigest()[:16]
+
+
+def _read_checkpoint(path: Path) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
+    try:
+        with np.load(path, allow_pickle=False) as z:
+            arrays = {k: z[k] for k in ("trajectory", "adam_m", "adam_v")}
+            state = json.loads(str(z["state"]))
+        if state.get("format") != _CHECKPOINT_FORMAT:
+            raise ValueError(f"format {state.get('format')!r}")
+    except Exception as exc:  # noqa: BLE001 - any damage: one line naming the file
+        raise ValueError(f"{path} is not a readable training checkpoint ({exc})") from None
+    return state, arrays
 
 
 def _loss_gradient(

@@ -13,9 +13,12 @@ import json
 import numpy as np
 import pytest
 
+import qiskit_patchqnn.training as training
 from qiskit_patchqnn.training import (
+    CHECKPOINT,
     Adam,
     TrainConfig,
+    checkpoint_progress,
     cosine_learning_rate,
     evaluate_model,
     load_run,
@@ -65,24 +68,100 @@ def test_train_records_trajectory_and_reloads(tiny_qnn, tmp_path):
     # determinism: the same seed gives the same trajectory
     res2 = train(tiny_qnn, x, y, config=cfg, progress=False)
     np.testing.assert_allclose(res2.trajectory, res.trajectory, atol=1e-12)
-    # no temporary files are left behind
+    # no temporary files and no checkpoint are left behind; the marker is there
     assert sorted(p.name for p in (tmp_path / "run").iterdir()) == [
         "config.json",
+        "done.json",
         "history.json",
         "trajectory.npz",
     ]
+    # a finished run is never trained over
+    with pytest.raises(FileExistsError, match="already holds a finished run"):
+        train(tiny_qnn, x, y, config=cfg, out=tmp_path / "run", progress=False)
 
 
 def test_load_run_errors(tmp_path):
     with pytest.raises(FileNotFoundError, match="does not exist"):
         load_run(tmp_path / "nope")
     (tmp_path / "bad").mkdir()
+    with pytest.raises(ValueError, match=r"bad is not a finished run \(no done.json\)"):
+        load_run(tmp_path / "bad")
+    (tmp_path / "bad" / "config.json").write_text("{}")
+    with pytest.raises(ValueError, match="holds an incomplete run .no done.json: interrupted"):
+        load_run(tmp_path / "bad")  # e.g. a run written before done.json existed
+    (tmp_path / "bad" / "done.json").write_text("{}")
     (tmp_path / "bad" / "config.json").write_text("{not json")
     with pytest.raises(ValueError, match="not valid JSON"):
         load_run(tmp_path / "bad")
     (tmp_path / "bad" / "config.json").write_text(json.dumps({"train": {}, "model": {}}))
     with pytest.raises(FileNotFoundError, match="history.json"):
         load_run(tmp_path / "bad")
+
+
+class _Stop(Exception):
+    pass
+
+
+def _interrupt_after(monkeypatch, steps):
+    """Make the ``steps + 1``-th optimizer step raise (as Ctrl-C or a crash would)."""
+    real = training._loss_gradient
+    count = {"n": 0}
+
+    def gradient(*args):  # noqa: ANN002, ANN202
+        count["n"] += 1
+        if count["n"] > steps:
+            raise _Stop
+        return real(*args)
+
+    monkeypatch.setattr(training, "_loss_gradient", gradient)
+    return real
+
+
+def test_interrupted_training_is_refused_then_resumed_bitwise(tiny_qnn, tmp_path, monkeypatch):
+    rng = np.random.default_rng(0)
+    x = rng.uniform(size=(16, 16))
+    y = np.arange(16) % 4
+    cfg = TrainConfig(epochs=4, batch_size=4, learning_rate=0.05, seed=1)
+    reference = train(tiny_qnn, x, y, x[:8], y[:8], config=cfg, progress=False)
+    out = tmp_path / "run"
+    real = _interrupt_after(monkeypatch, 4 * 2 + 1)  # two epochs and a step of the third
+    with pytest.raises(_Stop):
+        train(tiny_qnn, x, y, x[:8], y[:8], config=cfg, out=out, progress=False)
+    monkeypatch.setattr(training, "_loss_gradient", real)
+    assert sorted(p.name for p in out.iterdir()) == [CHECKPOINT]
+    assert checkpoint_progress(out / CHECKPOINT) == (2, 4)
+    with pytest.raises(ValueError, match=r"holds an incomplete run \(2 of 4 epochs, no done"):
+        load_run(out)
+    with pytest.raises(FileExistsError, match=r"incomplete run \(2 of 4 epochs"):
+        train(tiny_qnn, x, y, x[:8], y[:8], config=cfg, out=out, progress=False)
+    with pytest.raises(ValueError, match="other config settings"):
+        other = TrainConfig(epochs=5, batch_size=4, learning_rate=0.05, seed=1)
+        train(tiny_qnn, x, y, x[:8], y[:8], config=other, out=out, resume=True, progress=False)
+    with pytest.raises(ValueError, match="other data settings"):
+        train(tiny_qnn, 0.99 * x, y, x[:8], y[:8], config=cfg, out=out, resume=True, progress=False)
+    res = train(tiny_qnn, x, y, x[:8], y[:8], config=cfg, out=out, resume=True, progress=False)
+    assert np.array_equal(res.trajectory, reference.trajectory)
+    strip = [{k: v for k, v in h.items() if k != "seconds"} for h in res.history]
+    assert strip == [{k: v for k, v in h.items() if k != "seconds"} for h in reference.history]
+    again = load_run(out)
+    assert np.array_equal(again.trajectory, reference.trajectory)
+    assert not (out / CHECKPOINT).exists()
+
+
+def test_checkpoint_file_is_kept_and_resume_without_one_starts_fresh(tiny_qnn, tmp_path):
+    rng = np.random.default_rng(0)
+    x = rng.uniform(size=(8, 16))
+    y = np.arange(8) % 4
+    cfg = TrainConfig(epochs=2, batch_size=4, seed=2)
+    ckpt = tmp_path / "state.npz"
+    res = train(tiny_qnn, x, y, config=cfg, checkpoint=ckpt, resume=True, progress=False)
+    assert checkpoint_progress(ckpt) == (2, 2)  # kept: the caller writes the run's files
+    assert not (tmp_path / "done.json").exists()
+    again = train(tiny_qnn, x, y, config=cfg, checkpoint=ckpt, resume=True, progress=False)
+    assert np.array_equal(again.trajectory, res.trajectory)  # nothing left to train
+    ckpt.write_bytes(b"not a checkpoint")
+    with pytest.raises(ValueError, match="is not a readable training checkpoint"):
+        checkpoint_progress(ckpt)
 
 
 def test_bad_training_input(tiny_qnn):

@@ -9,8 +9,10 @@
 """Execution: from parameter values to estimator jobs, on any backend.
 
 * :mod:`.backends` resolves a spec string (``exact``, ``aer``, ``aer:<fake>``, ``fake:<fake>``,
-  ``ibm:<name>``) to an estimator and a pass manager; :mod:`.isa` transpiles a patch circuit
-  once and lays its observables out;
+  ``ibm:<name>``) to an estimator and a pass manager; :mod:`.primitives` builds the Qiskit
+  Runtime estimator of ``fake:``/``ibm:`` specs (the client-side ``Estimator``, or the
+  deprecated ``EstimatorV2`` on request) with checked options; :mod:`.isa` transpiles a patch
+  circuit once and lays its observables out;
 * :class:`Executor` (``executor.py``) owns one circuit on one estimator: ISA circuit, precision,
   limits, journal, confirmation and provenance; each call returns its values with what it cost;
 * :mod:`.execute` is the one place that calls ``estimator.run``: PUBs split at the backend's
@@ -36,12 +38,14 @@ from .execute import ExecutionLog, execute
 from .executor import Evaluation, Executor
 from .isa import device_of, transpile_patch
 from .journal import JobJournal
-from .limits import IBM_LIMITS, JobLimits, is_hardware, job_limits
-from .provenance import Provenance, backend_name, provenance, runtime_options
+from .limits import IBM_LIMITS, JobLimits, executions_per_binding, is_hardware, job_limits
+from .primitives import PRIMITIVES, checked_options, runtime_estimator, runtime_primitive
+from .provenance import Provenance, backend_name, primitive_name, provenance, runtime_options
 from .secrets import scrub
 
 __all__ = [
     "IBM_LIMITS",
+    "PRIMITIVES",
     "SPEC_FORMS",
     "ConfirmHook",
     "CostEstimate",
@@ -53,19 +57,24 @@ __all__ = [
     "Provenance",
     "SubmissionDeclined",
     "backend_name",
+    "checked_options",
     "device_of",
     "estimate_cost",
     "execute",
+    "executions_per_binding",
     "fake_backend",
     "fake_backend_names",
     "is_hardware",
     "job_limits",
     "measurement_bases",
+    "primitive_name",
     "print_cost",
     "provenance",
     "require_confirmation",
     "resolve",
+    "runtime_estimator",
     "runtime_options",
+    "runtime_primitive",
     "scrub",
     "shots_for_precision",
     "transpile_patch",

@@ -12,9 +12,13 @@
 ``exact``                   :class:`~qiskit_patchqnn.simulator.BatchedEstimator` (the default)
 ``aer``                     Aer ``EstimatorV2``, exact statevector, runtime parameter binding
 ``aer:<fake device>``       Aer with the fake device's noise model (density matrix) + its ISA
-``fake:<fake device>``      qiskit-ibm-runtime local testing mode, ``EstimatorV2(mode=FakeXxx())``
+``fake:<fake device>``      qiskit-ibm-runtime local testing mode on the fake device
 ``ibm:<backend>``           an IBM QPU through ``QiskitRuntimeService`` in a ``Batch``/``Session``
 ==========================  =====================================================================
+
+``fake:`` and ``ibm:`` build the client-side
+``qiskit_ibm_runtime.executor_estimator.Estimator``; ``primitive="legacy"`` builds the
+deprecated ``qiskit_ibm_runtime.EstimatorV2`` instead (:mod:`.primitives`).
 
 Fake device names may be written ``fake_manila``, ``FakeManilaV2`` or ``manila``. For devices,
 :func:`resolve` also returns a preset pass manager: each patch circuit is transpiled **once**
@@ -26,11 +30,11 @@ from __future__ import annotations
 
 import os
 import re
-import warnings
 from typing import Any
 
 from qiskit.primitives import BaseEstimatorV2
 
+from .primitives import PRIMITIVES, checked_options, runtime_estimator
 from .secrets import TOKEN_ENV, scrub
 
 __all__ = ["SPEC_FORMS", "fake_backend", "fake_backend_names", "resolve"]
@@ -133,6 +137,7 @@ def resolve(
     options: dict | None = None,
     service: Any | None = None,
     optimization_level: int = 1,
+    primitive: str = "executor",
 ) -> tuple[BaseEstimatorV2, Any | None]:
     """Turn a backend spec string into ``(estimator, pass_manager)``.
 
@@ -140,24 +145,34 @@ def resolve(
         spec: one of :data:`SPEC_FORMS`.
         shots: shots per circuit (converted to precision ``1/sqrt(shots)`` for simulators that
             take a precision). At most one of ``shots`` and ``precision``.
-        precision: default target precision (standard error) of every expectation value.
-        seed: seeds simulator noise and ``seed_transpiler``. The pass manager always has a
+        precision: default target precision (standard error) of every expectation value
+            (``> 0`` for ``fake:`` and ``ibm:``).
+        seed: seeds simulator noise (and, in local testing mode, the twirling randomizations
+            of the client-side Estimator) and ``seed_transpiler``. The pass manager always has a
             fixed ``seed_transpiler`` (``seed`` or 0) so ISA circuits, and hence
             :class:`~qiskit_patchqnn.execution.JobJournal` keys, are reproducible.
         mode: ``"batch"``, ``"session"`` or ``"job"``: the Qiskit Runtime execution mode of
             ``fake:`` and ``ibm:`` specs.
-        options: Qiskit Runtime ``EstimatorV2`` options (``resilience_level``, ``twirling``,
-            ``dynamical_decoupling``, ``resilience``, ...) for ``fake:``/``ibm:``; Aer
-            ``EstimatorV2`` options (``backend_options``, ``run_options``) for ``aer``.
+        options: Qiskit Runtime estimator options (``resilience_level``, ``resilience``,
+            ``twirling``, ``dynamical_decoupling``, ``default_shots``, ``simulator``, ...) for
+            ``fake:``/``ibm:``, checked against the chosen ``primitive`` (an option it does not
+            accept is a one-line ``ValueError``); Aer ``EstimatorV2`` options
+            (``backend_options``, ``run_options``) for ``aer``.
         service: a ``QiskitRuntimeService`` for ``ibm:``; default: built from
             ``$QISKIT_IBM_TOKEN`` (and ``$QISKIT_IBM_INSTANCE``) or the saved account.
         optimization_level: of the preset pass manager.
+        primitive: the Qiskit Runtime estimator of ``fake:`` and ``ibm:`` specs:
+            ``"executor"`` (default), the client-side
+            ``qiskit_ibm_runtime.executor_estimator.Estimator``; ``"legacy"``, the deprecated
+            ``qiskit_ibm_runtime.EstimatorV2`` (it emits its ``DeprecationWarning``). Ignored
+            for ``exact`` and ``aer`` specs.
 
     Returns:
         The estimator and the pass manager (``None`` for ``exact`` and ``aer``).
 
     Raises:
-        ValueError: unknown spec, device, mode, or both shots and precision.
+        ValueError: unknown spec, device, mode, primitive or option, or both shots and
+            precision.
         RuntimeError: connecting to IBM Quantum failed (credentials are scrubbed).
 
     Example:
@@ -179,6 +194,10 @@ def resolve(
         raise ValueError(f"precision must be >= 0, got {precision!r}")
     if mode not in ("batch", "session", "job"):
         raise ValueError(f"mode must be 'batch', 'session' or 'job', got {mode!r}")
+    if primitive not in PRIMITIVES:
+        raise ValueError(f"primitive must be one of {', '.join(PRIMITIVES)}, got {primitive!r}")
+    if options is not None and not isinstance(options, dict):
+        raise TypeError(f"options must be a dict, got {type(options).__name__}")
     kind, _, name = spec.strip().partition(":")
     kind = kind.lower()
     sim_precision = precision if shots is None else shots**-0.5
@@ -189,6 +208,17 @@ def resolve(
     if kind == "aer":
         return _resolve_aer(name, sim_precision, seed, options, optimization_level)
     if kind in ("fake", "ibm") and name:
+        if precision is not None and not precision > 0:
+            raise ValueError(f"precision must be > 0 for {kind}: specs, got {precision!r}")
+        opts = checked_options(options, primitive)  # before connecting: fail fast, offline
+        if shots is not None:
+            opts["default_shots"] = shots
+        if precision is not None:
+            opts["default_precision"] = precision
+        if seed is not None and kind == "fake":
+            simulator = opts.setdefault("simulator", {})
+            if isinstance(simulator, dict):
+                simulator.setdefault("seed_simulator", seed)
         if kind == "fake":
             backend = fake_backend(name)
         else:
@@ -198,16 +228,8 @@ def resolve(
             except Exception as exc:  # noqa: BLE001 - scrubbed and re-raised
                 msg = scrub(str(exc))
                 raise ValueError(f"IBM backend {name!r} is not available: {msg}") from None
-        opts = dict(options or {})
-        if shots is not None:
-            opts["default_shots"] = shots
-        if precision is not None:
-            opts["default_precision"] = precision
-        if seed is not None and kind == "fake":
-            opts.setdefault("simulator", {}).setdefault("seed_simulator", seed)
-        return _runtime_estimator(backend, mode, opts), _pass_manager(
-            backend, optimization_level, seed
-        )
+        estimator = runtime_estimator(backend, primitive=primitive, mode=mode, options=opts)
+        return estimator, _pass_manager(backend, optimization_level, seed)
     raise _spec_error(spec)
 
 
@@ -244,16 +266,3 @@ def _resolve_aer(
     simulator = AerSimulator.from_backend(device, **backend_options)
     estimator = AerEstimator.from_backend(simulator, options=opts)
     return estimator, _pass_manager(device, level, seed)
-
-
-def _runtime_estimator(backend: Any, mode: str, options: dict) -> BaseEstimatorV2:
-    import qiskit_ibm_runtime as rt
-
-    with warnings.catch_warnings():
-        # EstimatorV2 is deprecated in favour of the executor-based Estimator, which has no
-        # local testing mode yet; it is still the supported path for V2 PUBs.
-        warnings.simplefilter("ignore", DeprecationWarning)
-        if mode == "job":
-            return rt.EstimatorV2(mode=backend, options=options)
-        execution = rt.Session(backend=backend) if mode == "session" else rt.Batch(backend=backend)
-        return rt.EstimatorV2(mode=execution, options=options)

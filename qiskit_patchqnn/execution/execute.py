@@ -38,7 +38,7 @@ from .cost import (
     shots_for_precision,
 )
 from .journal import JobJournal
-from .limits import JobLimits, is_hardware, job_limits, runtime_backend
+from .limits import JobLimits, executions_per_binding, is_hardware, job_limits, runtime_backend
 
 __all__ = ["ExecutionLog", "execute"]
 
@@ -128,12 +128,17 @@ def _column_order(circuit: QuantumCircuit, parameters: Sequence | None, width: i
     return np.array([where[p.name] for p in circuit.parameters], dtype=np.int64)
 
 
-def _split_jobs(sizes: list[int], limits: JobLimits, per_binding: int) -> list[list[int]]:
-    """Group PUB indices into consecutive jobs within ``limits``."""
+def _binding_cap(limits: JobLimits, per_binding: int) -> int | None:
+    """Most bindings one job may hold: ``max_bindings`` and ``max_executions / per_binding``."""
     cap_b = limits.max_bindings
     if limits.max_executions is not None:
         by_exec = max(1, limits.max_executions // max(per_binding, 1))
         cap_b = by_exec if cap_b is None else min(cap_b, by_exec)
+    return cap_b
+
+
+def _split_jobs(sizes: list[int], limits: JobLimits, cap_b: int | None) -> list[list[int]]:
+    """Group PUB indices into consecutive jobs of at most ``cap_b`` bindings within ``limits``."""
     jobs: list[list[int]] = []
     current: list[int] = []
     rows = 0
@@ -176,20 +181,27 @@ def execute(
             cap the bindings of a job, and are materialised for any other.
         precision: target precision passed to ``estimator.run`` (``None``: estimator default).
         max_bindings: largest number of rows of a materialised array in one PUB; larger arrays
-            are split (broadcast :class:`FactoredValues` hold no rows and are not).
+            are split (broadcast :class:`FactoredValues` hold no rows and are not). A PUB is
+            also never larger than one job may be (``limits``), so a job that would exceed
+            ``max_executions`` is cut into PUBs that fit.
         log: optional accumulator of counts and job ids.
         parameters: the parameters (or names) of the columns of ``values``; columns are bound to
             ``circuit`` by name, so the order of ``circuit.parameters`` after transpilation does
             not matter. Default: ``circuit.parameters`` order.
         limits: largest job; default :func:`job_limits` of the estimator. Work above it goes to
-            several jobs, all submitted before any result is awaited.
+            several jobs, all submitted before any result is awaited. Executions per binding
+            are :func:`~qiskit_patchqnn.execution.executions_per_binding` (measurement bases ×
+            shots, as the client-side Estimator's twirling and ZNE options run them).
         journal: record job ids as they are submitted and reuse recorded jobs.
         confirm: called with the :class:`CostEstimate` of the jobs about to be submitted; a
             ``False`` return raises :class:`SubmissionDeclined`. Default: :func:`print_cost` on
             hardware (see :func:`is_hardware`), nothing elsewhere.
 
     Returns:
-        ``(evs, stds)``: for each input array, arrays of shape ``(B_i, C)``.
+        ``(evs, stds)``: for each input array, arrays of shape ``(B_i, C)``. ``stds`` are the
+        estimator's standard errors; where it also reports a shot-noise
+        ``ensemble_standard_error`` (Qiskit Runtime estimators), never less than that (with
+        twirling, ``stds`` are the spread over randomizations and can be 0 when they are few).
 
     Raises:
         SubmissionDeclined: when ``confirm`` returns ``False``.
@@ -215,8 +227,18 @@ def execute(
     pubs: list[tuple] = []
     owners: list[int] = []
     broadcast_ok = journal is None and getattr(estimator, "accepts_broadcast_bindings", False)
-    # a factored PUB holds no rows, so only the estimator's job limits bound it
-    job_cap = (job_limits(estimator) if limits is None else limits).max_bindings
+    limits = job_limits(estimator) if limits is None else limits
+    hardware = is_hardware(estimator)
+    bases = (
+        measurement_bases(list(observables))
+        if len(observables) and (hardware or confirm or limits.max_executions)
+        else 1
+    )
+    shots = _default_shots(estimator, precision)
+    # the most bindings one job may hold; a PUB is never larger (a factored PUB holds no rows,
+    # so only this cap, not max_bindings, cuts it)
+    job_cap = _binding_cap(limits, executions_per_binding(estimator, shots, bases))
+    pub_rows = max_bindings if job_cap is None else min(max_bindings, job_cap)
     for k, arr in enumerate(values):
         if isinstance(arr, FactoredValues):
             pieces = None
@@ -234,23 +256,42 @@ def execute(
         if parameters is None and arr.size == 0:
             width = circuit.num_parameters
         order = _column_order(circuit, parameters, width)
-        arr = arr.reshape(-1, width)
+        if width:
+            arr = arr.reshape(-1, width)
+        else:  # a circuit without parameters: one binding per row of shape (rows, 0)
+            arr = arr.reshape(int(np.prod(arr.shape[:-1])) if arr.ndim > 1 else 0, 0)
         if not np.array_equal(order, np.arange(width)):
             arr = arr[:, order]
-        for start in range(0, len(arr), max_bindings):
-            pubs.append((circuit, obs, arr[start : start + max_bindings]))
+        for start in range(0, len(arr), pub_rows):
+            pubs.append((circuit, obs, arr[start : start + pub_rows]))
             owners.append(k)
     evs: list[list[np.ndarray]] = [[] for _ in values]
     stds: list[list[np.ndarray]] = [[] for _ in values]
     if pubs:
-        results = _run_jobs(estimator, pubs, precision, limits, journal, confirm, log, obs)
+        groups = _split_jobs([_num_bindings(p[2]) for p in pubs], limits, job_cap)
+        cost = (hardware, bases, shots)
+        results = _run_jobs(estimator, pubs, groups, precision, journal, confirm, log, cost)
         for k, res in zip(owners, results, strict=True):
             evs[k].append(np.asarray(res.data.evs, dtype=float).reshape(ncls, -1).T)
-            stds[k].append(np.asarray(res.data.stds, dtype=float).reshape(ncls, -1).T)
+            stds[k].append(_standard_errors(res.data).reshape(ncls, -1).T)
     return (
         [np.concatenate(e) if e else np.zeros((0, ncls)) for e in evs],
         [np.concatenate(s) if s else np.zeros((0, ncls)) for s in stds],
     )
+
+
+def _standard_errors(data: Any) -> np.ndarray:
+    """A PUB result's ``stds``, never below its shot-noise ``ensemble_standard_error``.
+
+    With twirling on, a Qiskit Runtime estimator's ``stds`` are the spread over twirling
+    randomizations: an estimate that can be far too small (even 0) when there are few of them.
+    The shot-noise standard error it also reports is a lower bound on the true one.
+    """
+    stds = np.asarray(data.stds, dtype=float)
+    ensemble = getattr(data, "ensemble_standard_error", None)
+    if ensemble is not None and np.shape(ensemble) == stds.shape:
+        stds = np.maximum(stds, np.asarray(ensemble, dtype=float))
+    return stds
 
 
 def _num_bindings(values: Any) -> int:
@@ -294,23 +335,15 @@ def _job_id(job: Any) -> str | None:
 def _run_jobs(
     estimator: BaseEstimatorV2,
     pubs: list[tuple],
+    groups: list[list[int]],
     precision: float | None,
-    limits: JobLimits | None,
     journal: JobJournal | None,
     confirm: ConfirmHook | None,
     log: ExecutionLog | None,
-    obs: np.ndarray,
+    cost_inputs: tuple[bool, int, int],
 ) -> list[Any]:
-    """Split ``pubs`` into jobs, reuse journaled ones, confirm, submit the rest, gather results."""
-    limits = job_limits(estimator) if limits is None else limits
-    hardware = is_hardware(estimator)
-    bases = (
-        measurement_bases(list(obs.ravel()))
-        if (hardware or confirm or limits.max_executions)
-        else 1
-    )
-    shots = _default_shots(estimator, precision)
-    groups = _split_jobs([_num_bindings(p[2]) for p in pubs], limits, bases * shots)
+    """Reuse journaled jobs, confirm, submit the other groups of ``pubs``, gather results."""
+    hardware, bases, shots = cost_inputs
     label = _backend_label(estimator)
     loader = None
     if journal is not None:

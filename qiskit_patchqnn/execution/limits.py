@@ -10,13 +10,23 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 from qiskit.primitives import BaseEstimatorV2
 
-__all__ = ["IBM_LIMITS", "JobLimits", "is_hardware", "job_limits", "runtime_backend"]
+from .primitives import runtime_primitive
+
+__all__ = [
+    "IBM_LIMITS",
+    "JobLimits",
+    "executions_per_binding",
+    "is_hardware",
+    "job_limits",
+    "runtime_backend",
+]
 
 
 @dataclass(frozen=True)
@@ -42,12 +52,22 @@ class JobLimits:
 
 
 IBM_LIMITS = JobLimits(max_pubs=None, max_bindings=None, max_executions=10_000_000)
-"""Limits used for Qiskit Runtime estimators (hardware and local testing mode)."""
+"""Limits used for Qiskit Runtime estimators (hardware and local testing mode).
+
+The client-side Estimator submits ``Executor`` jobs, which IBM's job validation caps at 10
+million executions; the legacy ``EstimatorV2`` is held to the same cap (the service may split
+its jobs, but one limit for both keeps job boundaries, and journal keys, the same)."""
 
 
 def runtime_backend(estimator: Any) -> Any | None:
-    """The backend of a qiskit-ibm-runtime primitive, ``None`` for other estimators."""
-    if not type(estimator).__module__.startswith("qiskit_ibm_runtime"):
+    """The backend of a qiskit-ibm-runtime estimator (either primitive), ``None`` otherwise.
+
+    Example:
+        >>> from qiskit_patchqnn.execution import resolve
+        >>> runtime_backend(resolve("fake:manila")[0]).name
+        'fake_manila'
+    """
+    if runtime_primitive(estimator) is None:
         return None
     return getattr(estimator, "_backend", None)
 
@@ -61,8 +81,10 @@ def is_hardware(estimator: BaseEstimatorV2) -> bool:
         False
     """
     backend = runtime_backend(estimator)
-    if backend is None or not type(estimator).__module__.startswith("qiskit_ibm_runtime"):
+    if backend is None:
         return False
+    if getattr(getattr(estimator, "_service", None), "is_local", False):
+        return False  # local testing mode: a fake device or an Aer simulator
     if type(backend).__module__.startswith("qiskit_ibm_runtime.fake_provider"):
         return False
     return not bool(getattr(getattr(backend, "configuration", lambda: None)(), "simulator", False))
@@ -76,6 +98,68 @@ def job_limits(estimator: BaseEstimatorV2) -> JobLimits:
         >>> job_limits(BatchedEstimator())
         JobLimits(max_pubs=None, max_bindings=None, max_executions=None)
     """
-    if type(estimator).__module__.startswith("qiskit_ibm_runtime"):
+    if runtime_primitive(estimator) is not None:
         return IBM_LIMITS
     return JobLimits()
+
+
+def executions_per_binding(estimator: BaseEstimatorV2, shots: int, num_bases: int = 1) -> int:
+    """Circuit executions one parameter binding costs at ``shots`` shots per circuit.
+
+    For the client-side Estimator this follows its options as it will run them: with twirling
+    on, ``shots`` become ``num_randomizations * shots_per_randomization`` (rounded up), and
+    ZNE runs every circuit once per noise factor (PEC's extra randomizations, which depend on
+    the noise model, are not counted). For every other estimator it is ``num_bases * shots``.
+
+    Example:
+        >>> from qiskit_patchqnn.execution import resolve
+        >>> est, _ = resolve("fake:manila", options={"resilience_level": 0})
+        >>> executions_per_binding(est, 1000, num_bases=2)
+        2000
+        >>> est, _ = resolve("fake:manila", options={"resilience_level": 1})
+        >>> executions_per_binding(est, 1000, num_bases=2)  # 16 randomizations x 64 shots
+        2048
+    """
+    per_circuit = int(shots)
+    if runtime_primitive(estimator) == "executor":
+        per_circuit = _executor_shots(estimator, per_circuit)
+    return int(num_bases) * per_circuit
+
+
+def _executor_shots(estimator: Any, shots: int) -> int:
+    """Executions per circuit of the client-side Estimator (twirling rounding, ZNE factors)."""
+    try:
+        options = estimator.finalize_options()
+        twirling, resilience = options.twirling, options.resilience
+    except Exception:  # noqa: BLE001 - an estimator we cannot read: the requested shots
+        return shots
+    if resilience.pec_mitigation:
+        per_rand = twirling.shots_per_randomization
+        per_rand = 64 if per_rand == "auto" else int(per_rand)
+        num = twirling.num_randomizations
+        num = math.ceil(shots / per_rand) if num == "auto" else int(num)
+        total = num * per_rand
+    elif twirling.enable_gates or twirling.enable_measure:
+        total = _twirled(shots, twirling.num_randomizations, twirling.shots_per_randomization)
+    else:
+        total = shots
+    if resilience.zne_mitigation:  # every circuit runs once per noise factor
+        factors = resilience.zne.noise_factors
+        if factors == "auto":
+            from qiskit_ibm_runtime.options_models import zne
+
+            factors = getattr(zne, "DEFAULT_NOISE_FACTORS", (1, 3, 5))
+        total *= len(factors)
+    return total
+
+
+def _twirled(shots: int, num: int | str, per_rand: int | str) -> int:
+    """Shots run when ``shots`` are spread over twirling randomizations (``"auto"`` rules)."""
+    if num == "auto" and per_rand == "auto":
+        per_rand = max(64, math.ceil(shots / 32))
+        num = math.ceil(shots / per_rand)
+    elif num == "auto":
+        num = math.ceil(shots / int(per_rand))
+    elif per_rand == "auto":
+        per_rand = math.ceil(shots / int(num))
+    return int(num) * int(per_rand)

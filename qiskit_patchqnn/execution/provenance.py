@@ -19,9 +19,10 @@ from qiskit.primitives import BaseEstimatorV2
 from .cost import shots_for_precision
 from .execute import ExecutionLog
 from .isa import device_of
+from .primitives import runtime_primitive
 from .secrets import SECRET_KEYS, scrub
 
-__all__ = ["Provenance", "backend_name", "provenance", "runtime_options"]
+__all__ = ["Provenance", "backend_name", "primitive_name", "provenance", "runtime_options"]
 
 _PACKAGES = (
     "qiskit",
@@ -48,9 +49,36 @@ def backend_name(estimator: BaseEstimatorV2) -> str:
     return str(name) if name else type(estimator).__qualname__
 
 
+def primitive_name(estimator: BaseEstimatorV2) -> str:
+    """The estimator class that computed results, as ``module.Class``.
+
+    Qiskit Runtime estimators are named by where they are public:
+    ``qiskit_ibm_runtime.executor_estimator.Estimator`` (the client-side one) or
+    ``qiskit_ibm_runtime.EstimatorV2`` (the deprecated legacy one).
+
+    Example:
+        >>> from qiskit_patchqnn.simulator import BatchedEstimator
+        >>> primitive_name(BatchedEstimator())
+        'qiskit_patchqnn.simulator.estimator.BatchedEstimator'
+        >>> from qiskit_patchqnn.execution import resolve
+        >>> primitive_name(resolve("fake:manila")[0])
+        'qiskit_ibm_runtime.executor_estimator.Estimator'
+    """
+    kind = runtime_primitive(estimator)
+    if kind == "executor":
+        return "qiskit_ibm_runtime.executor_estimator.Estimator"
+    if kind == "legacy" and type(estimator).__name__ == "EstimatorV2":
+        return "qiskit_ibm_runtime.EstimatorV2"
+    return f"{type(estimator).__module__}.{type(estimator).__qualname__}"
+
+
 def _plain(value: Any) -> Any:
     """JSON-friendly copy of an options object, without unset values or secrets."""
-    if is_dataclass(value) and not isinstance(value, type):
+    if isinstance(value, type):
+        return scrub(repr(value))
+    if callable(getattr(value, "model_dump", None)):  # pydantic options model
+        value = value.model_dump(exclude_unset=True)
+    elif is_dataclass(value) and not isinstance(value, type):
         value = asdict(value)
     if isinstance(value, dict):
         out = {}
@@ -84,7 +112,9 @@ def runtime_options(estimator: BaseEstimatorV2) -> dict:
         return {}
     if type(estimator).__name__ == "BatchedEstimator":
         return {"default_precision": getattr(estimator, "default_precision", None)}
-    if not (is_dataclass(options) or isinstance(options, dict)):
+    if callable(getattr(options, "model_dump", None)):  # pydantic (client-side Estimator)
+        options = options.model_dump(exclude_unset=True)
+    elif not (is_dataclass(options) or isinstance(options, dict)):
         options = getattr(options, "__dict__", {})
     plain = _plain(options)
     return plain if isinstance(plain, dict) else {}
@@ -110,6 +140,8 @@ class Provenance:
         shots: shots per circuit, ``None`` for exact or precision-based simulators.
         precision: target precision, ``None`` for exact or shot-based runs.
         options: estimator options that were set (resilience, twirling, DD, ...).
+        primitive: the estimator class (see :func:`primitive_name`), e.g.
+            ``qiskit_ibm_runtime.executor_estimator.Estimator``.
         versions: versions of qiskit, qiskit-aer, qiskit-ibm-runtime,
             qiskit-machine-learning and qiskit-patchqnn.
         job_ids: ids of the jobs that produced the results (submitted and reused).
@@ -122,6 +154,7 @@ class Provenance:
     options: dict = field(default_factory=dict)
     versions: dict = field(default_factory=dict)
     job_ids: tuple[str, ...] = ()
+    primitive: str | None = None
 
     def to_dict(self) -> dict:
         """JSON-serialisable copy (the inverse of :meth:`from_dict`)."""
@@ -146,6 +179,7 @@ class Provenance:
             options=dict(data.get("options") or {}),
             versions=dict(data.get("versions") or {}),
             job_ids=tuple(data.get("job_ids") or ()),
+            primitive=data.get("primitive"),
         )
 
 
@@ -187,5 +221,6 @@ def provenance(
         options=options,
         versions=_versions(),
         job_ids=tuple(dict.fromkeys(ids)),
+        primitive=primitive_name(estimator),
     )
     return record

@@ -11,7 +11,14 @@
 A sweep is the grid ``num_patches × depths × seeds`` described by a TOML config (or a built-in
 preset); each cell is one run (train, Hessian at the best checkpoint, optional landscape) and
 lands atomically in ``DIR/runs/<name>/``. ``summary.csv`` holds one row per finished run and
-:func:`write_report` puts the numbers beside the paper's.
+:func:`write_report` puts the numbers beside the paper's. The ``patchqnn`` commands use the
+same pieces for single runs.
+
+Modules: ``sections``/``schema`` (the configuration, one default per field), ``config``
+(files, presets, error messages), ``runner`` and ``stages`` (one run: training, Hessian,
+landscape), ``rundir`` (run directories: completion markers, resumption, derived results),
+``store`` and ``sweep`` (a sweep directory, in-process or on Dask), ``report`` with ``figures``,
+``markdown`` and ``claims``, ``cost`` and ``paper_data``.
 
 Example:
     >>> from qiskit_patchqnn.experiments import load_preset
@@ -19,25 +26,22 @@ Example:
     ['p4-d1-s0', 'p4-d1-s1']
 """
 
-from .config import (
+from .config import load_config, load_preset, parse_config, preset_names
+from .cost import RunCost, SweepCost, run_cost, sweep_cost
+from .report import write_report
+from .runner import SUMMARY_COLUMNS, RunOutput, build_model, execute_run, load_sweep_data
+from .schema import ConfigError, SweepConfig
+from .sections import (
     BackendSpec,
-    ConfigError,
     DatasetSpec,
     HessianSpec,
     LandscapeSpec,
     LayoutSpec,
     ModelSpec,
     RunSpec,
-    SweepConfig,
+    SweepSpec,
     TrainingSpec,
-    load_config,
-    load_preset,
-    parse_config,
-    preset_names,
 )
-from .cost import RunCost, SweepCost, run_cost, sweep_cost
-from .report import write_report
-from .runner import SUMMARY_COLUMNS, RunOutput, build_model, execute_run, load_sweep_data
 from .store import SweepStore, read_summary
 from .sweep import SweepOutcome, run_sweep
 
@@ -56,6 +60,7 @@ __all__ = [
     "SweepConfig",
     "SweepCost",
     "SweepOutcome",
+    "SweepSpec",
     "SweepStore",
     "TrainingSpec",
     "build_model",

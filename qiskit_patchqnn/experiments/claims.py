@@ -28,7 +28,7 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["Cell", "Trend", "aggregate", "trend", "fmt_mean_std"]
+__all__ = ["Cell", "Trend", "aggregate", "claims", "fmt_mean_std", "overall", "trend"]
 
 
 @dataclass(frozen=True)
@@ -164,3 +164,94 @@ def trend(
     )
     ratio = ma / mb if mb else math.inf
     return Trend(claim, verdict, sentence, ratio)
+
+
+def claims(cells: Mapping[tuple[int, int], Cell]) -> dict[str, list[Trend]]:
+    """The paper's claims judged on our cells, for every pair of neighbouring K and of d.
+
+    Keys: ``"patches"`` (λ_max falls as K grows), ``"depth"`` (λ_max rises with d),
+    ``"deeper"`` (best training loss falls with d), ``"accuracy"`` (test accuracy rises with K).
+
+    Example:
+        >>> cells = aggregate([{"num_patches": k, "depth": 1, "seed": 0, "lambda_max": 40 / k,
+        ...                     "test_accuracy": 0.5} for k in (4, 9)],
+        ...                   ["lambda_max", "test_accuracy"])
+        >>> [t.verdict for t in claims(cells)["patches"]]
+        ['holds']
+    """
+    ks = sorted({k for k, _ in cells})
+    ds = sorted({d for _, d in cells})
+    out: dict[str, list[Trend]] = {"patches": [], "depth": [], "deeper": [], "accuracy": []}
+    for d in ds:
+        for ka, kb in zip(ks, ks[1:], strict=False):
+            if (ka, d) in cells and (kb, d) in cells:
+                a, b = cells[(ka, d)], cells[(kb, d)]
+                ratio = a.mean("lambda_max") / b.mean("lambda_max")
+                extra = f"ratio {ratio:.2f} (1/K predicts {kb / ka:.2f})"
+                out["patches"].append(
+                    trend(
+                        a,
+                        b,
+                        "lambda_max",
+                        "down",
+                        f"λ_max falls from {ka} to {kb} patches at depth {d}",
+                        extra=extra,
+                    )
+                )
+                out["accuracy"].append(
+                    trend(
+                        a,
+                        b,
+                        "test_accuracy",
+                        "up",
+                        f"test accuracy rises from {ka} to {kb} patches at depth {d}",
+                    )
+                )
+    for k in ks:
+        for da, db in zip(ds, ds[1:], strict=False):
+            if (k, da) in cells and (k, db) in cells:
+                a, b = cells[(k, da)], cells[(k, db)]
+                loss = f"best training loss {a.mean('train_loss'):.3g} → {b.mean('train_loss'):.3g}"
+                out["depth"].append(
+                    trend(
+                        a,
+                        b,
+                        "lambda_max",
+                        "up",
+                        f"λ_max rises from depth {da} to {db} at {k} patches",
+                        extra=loss,
+                    )
+                )
+                out["deeper"].append(
+                    trend(
+                        a,
+                        b,
+                        "train_loss",
+                        "down",
+                        f"best training loss falls from depth {da} to {db} at {k} patches",
+                    )
+                )
+    return out
+
+
+def overall(name: str, trends: list[Trend]) -> str:
+    """One verdict over all comparisons of a claim, in words.
+
+    Example:
+        >>> overall("x falls", [])
+        'x falls: not testable with this grid (needs two values on that axis)'
+    """
+    if not trends:
+        return f"{name}: not testable with this grid (needs two values on that axis)"
+    verdicts = [t.verdict for t in trends]
+    if all(v == "holds" for v in verdicts):
+        return f"{name}: **holds** in {_n(len(trends))}, every seed agreeing"
+    if all(v in ("holds", "holds on average") for v in verdicts):
+        n = sum(v == "holds" for v in verdicts)
+        return f"{name}: **holds on average** in {_n(len(trends))} ({n} with every seed agreeing)"
+    bad = sum(v == "does not hold" for v in verdicts)
+    return f"{name}: **does not hold** here ({bad} of {len(trends)} comparisons go the other way)"
+
+
+def _n(count: int) -> str:
+    return "the one comparison" if count == 1 else f"all {count} comparisons"

@@ -23,7 +23,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..execution import CostEstimate, estimate_cost, measurement_bases
-from .config import RunSpec, SweepConfig
+from .schema import SweepConfig
+from .sections import RunSpec
 
 __all__ = ["RunCost", "SweepCost", "run_cost", "sweep_cost"]
 

@@ -6,12 +6,15 @@
 # license in the LICENSE file in the root directory of this source tree or at
 # http://www.apache.org/licenses/LICENSE-2.0.
 
-"""One run of a sweep: data, model, training, Hessian at a checkpoint, landscape.
+"""One run: data, model, training, Hessian at a checkpoint, landscape.
 
+Every run goes through here: a sweep's cells and ``patchqnn train`` (a one-run configuration).
 :func:`execute_run` is a pure function of ``(config, run)``: every random draw has an explicit
 seed, so the same run gives the same numbers in-process, in a Dask worker, or after a restart.
 It writes nothing into the sweep directory; it returns the run's files as bytes
 (:class:`RunOutput`) and the caller stores them atomically, so workers need no shared disk.
+:func:`run_one` is the same without the error capture, and can checkpoint training after every
+epoch and resume it.
 """
 
 from __future__ import annotations
@@ -25,9 +28,22 @@ from typing import Any
 
 import numpy as np
 
-from .config import DatasetSpec, RunSpec, SweepConfig
+from .schema import SweepConfig
+from .sections import DatasetSpec, RunSpec
 
-__all__ = ["RunOutput", "build_model", "execute_run", "load_sweep_data", "SUMMARY_COLUMNS"]
+__all__ = [
+    "RUN_FORMAT",
+    "RunOutput",
+    "build_model",
+    "execute_run",
+    "load_sweep_data",
+    "run_one",
+    "run_record",
+    "SUMMARY_COLUMNS",
+]
+
+RUN_FORMAT = "qiskit-patchqnn run v1"
+"""``format`` of a run directory's ``run.json``."""
 
 SUMMARY_COLUMNS = (
     "num_patches",
@@ -119,8 +135,24 @@ def load_sweep_data(spec: DatasetSpec) -> Any:
     return data
 
 
-def build_model(config: SweepConfig, run: RunSpec, num_classes: int | None = None) -> Any:
+def build_model(
+    config: SweepConfig,
+    run: RunSpec,
+    num_classes: int | None = None,
+    *,
+    confirm: Any | None = None,
+) -> Any:
     """The :class:`~qiskit_patchqnn.PatchQNN` of one run (estimator from ``config.backend``).
+
+    With shots, expectation values get precision ``1/sqrt(shots)`` and the simulator a seed
+    derived from ``(backend.seed, K, d, seed)``.
+
+    Args:
+        config: the sweep.
+        run: which cell.
+        num_classes: classes of the loaded data (default: the dataset spec's, or 10).
+        confirm: confirmation hook for IBM hardware jobs (see
+            :func:`~qiskit_patchqnn.execution.require_confirmation`).
 
     Example:
         >>> from qiskit_patchqnn.experiments import load_preset
@@ -147,7 +179,7 @@ def build_model(config: SweepConfig, run: RunSpec, num_classes: int | None = Non
         )
         estimator, pass_manager = resolve(be.spec, shots=be.shots, seed=seed)
         precision = None if be.shots is None else be.shots**-0.5
-    return PatchQNN(
+    qnn = PatchQNN(
         layout,
         run.depth,
         num_qubits=config.model.num_qubits,
@@ -158,18 +190,44 @@ def build_model(config: SweepConfig, run: RunSpec, num_classes: int | None = Non
         estimator=estimator,
         pass_manager=pass_manager,
         precision=precision,
+        confirm=confirm,
     )
+    qnn.executor.spec = be.spec  # the spec the estimator was resolved from, for provenance
+    return qnn
 
 
-def execute_run(
-    config: SweepConfig, run: RunSpec, *, threads: int | None = None, progress: bool = False
-) -> RunOutput:
+def run_record(config: SweepConfig, run: RunSpec) -> dict[str, Any]:
+    """The content of a run directory's ``run.json``: which run of which configuration.
+
+    ``patchqnn hessian`` and ``patchqnn landscape`` rebuild the run's data and model from it.
+
+    Example:
+        >>> from qiskit_patchqnn.experiments import load_preset
+        >>> rec = run_record(load_preset("quick"), RunSpec(4, 1, 0))
+        >>> rec["run"], rec["config_hash"] == load_preset("quick").hash
+        ('p4-d1-s0', True)
+    """
+    return {
+        "format": RUN_FORMAT,
+        "run": run.name,
+        "num_patches": run.num_patches,
+        "depth": run.depth,
+        "seed": run.seed,
+        "config_hash": config.hash,
+        "config": config.to_dict(),
+    }
+
+
+def execute_run(config: SweepConfig, run: RunSpec, *, progress: bool = False) -> RunOutput:
     """Train one run, then its Hessian and (if selected) its landscape; never raises.
+
+    Numba's thread count is left alone: the simulator sets and restores it around its kernels,
+    and Dask workers started by :func:`~qiskit_patchqnn.experiments.run_sweep` have
+    ``NUMBA_NUM_THREADS=1`` in their environment.
 
     Args:
         config: the sweep.
         run: which cell.
-        threads: Numba threads for this process (Dask workers: 1); ``None`` leaves it.
         progress: show the inner progress bars.
 
     Returns:
@@ -187,12 +245,7 @@ def execute_run(
     """
     start = time.perf_counter()
     try:
-        if threads is not None:
-            import numba
-
-            numba.set_num_threads(max(1, min(threads, numba.config.NUMBA_NUM_THREADS)))  # type: ignore[attr-defined]
-        files, metrics = _execute(config, run, progress, start)
-        return RunOutput(run, files, metrics, None, time.perf_counter() - start)
+        return run_one(config, run, progress=progress)
     except Exception as exc:  # noqa: BLE001 - recorded in error.json, the sweep goes on
         error = {
             "type": type(exc).__name__,
@@ -202,15 +255,73 @@ def execute_run(
         return RunOutput(run, {}, None, error, time.perf_counter() - start)
 
 
-def _execute(
-    config: SweepConfig, run: RunSpec, progress: bool, start: float
-) -> tuple[dict[str, bytes], dict[str, Any]]:
-    from ..io import write_json, write_npz
-    from ..training import train
+def run_one(
+    config: SweepConfig,
+    run: RunSpec,
+    *,
+    progress: bool = False,
+    checkpoint: str | Path | None = None,
+    resume: bool = False,
+    info: dict[str, Any] | None = None,
+    confirm: Any | None = None,
+    data: Any | None = None,
+    qnn: Any | None = None,
+) -> RunOutput:
+    """Train one run, then its Hessian and landscape as configured; errors are raised.
 
-    data = load_sweep_data(config.dataset)
-    qnn = build_model(config, run, data.num_classes)
-    info = _run_info(config, run, data)
+    Args:
+        config: the configuration (a sweep, or the one-run configuration of ``patchqnn train``).
+        run: which cell.
+        progress: show the inner progress bars.
+        checkpoint: training checkpoint file, written after every epoch (see
+            :func:`~qiskit_patchqnn.training.train`).
+        resume: continue training from ``checkpoint``.
+        info: extra provenance for ``config.json`` (e.g. the command line).
+        confirm: confirmation hook for IBM hardware jobs.
+        data: the run's data set if already loaded (:func:`load_sweep_data`).
+        qnn: the run's model if already built (:func:`build_model`).
+
+    Returns:
+        The run's files (``run.json``, the training run, ``hessian.*``, ``landscape.*``,
+        ``metrics.json``; not ``done.json``, which the caller writes last) and its summary row.
+
+    Example:
+        >>> from qiskit_patchqnn.experiments import parse_config
+        >>> cfg = parse_config({
+        ...     "sweep": {"seeds": [0]},
+        ...     "dataset": {"pool": True, "num_classes": 4, "num_train": 16, "num_test": 8},
+        ...     "layout": {"patch_shape": [3, 3], "num_patches": [4]}, "model": {"depths": [1]},
+        ...     "training": {"epochs": 1, "batch_size": 8},
+        ...     "hessian": {"enabled": False}, "landscape": {"enabled": False}})
+        >>> out = run_one(cfg, cfg.runs()[0])
+        >>> sorted(out.files), out.metrics["num_weights"]
+        (['config.json', 'history.json', 'metrics.json', 'run.json', 'trajectory.npz'], 120)
+    """
+    start = time.perf_counter()
+    if data is None:
+        data = load_sweep_data(config.dataset)
+    if qnn is None:
+        qnn = build_model(config, run, data.num_classes, confirm=confirm)
+    files, metrics = _execute(config, run, data, qnn, progress, start, checkpoint, resume, info)
+    return RunOutput(run, files, metrics, None, time.perf_counter() - start)
+
+
+def _execute(
+    config: SweepConfig,
+    run: RunSpec,
+    data: Any,
+    qnn: Any,
+    progress: bool,
+    start: float,
+    checkpoint: str | Path | None = None,
+    resume: bool = False,
+    extra: dict[str, Any] | None = None,
+) -> tuple[dict[str, bytes], dict[str, Any]]:
+    from ..io import DONE, write_json
+    from ..training import train
+    from .stages import hessian_stage, landscape_stage, write_hessian
+
+    info = {**_run_info(config, run, data), **(extra or {})}
     result = train(
         qnn,
         data.x_train,
@@ -220,6 +331,8 @@ def _execute(
         config=config.training.train_config(run.depth, run.seed),
         progress=progress,
         info=info,
+        checkpoint=checkpoint,
+        resume=resume,
     )
     train_seconds = time.perf_counter() - start
     best = result.history[result.best_index]
@@ -247,11 +360,11 @@ def _execute(
     }
     with tempfile.TemporaryDirectory(prefix="patchqnn-run-") as tmp:
         d = Path(tmp)
+        write_json(d / "run.json", run_record(config, run))
         result.save(d)
         if config.hessian.enabled:
-            summary, arrays = _hessian(config, qnn, data, result, progress)
-            write_json(d / "hessian.json", summary)
-            write_npz(d / "hessian.npz", **arrays)
+            summary, arrays = hessian_stage(config.hessian, qnn, data, result, progress=progress)
+            write_hessian(d, summary, arrays)
             top = summary["top_eigenvalues"]
             metrics.update(
                 lambda_max=summary["lambda_max"],
@@ -262,119 +375,28 @@ def _execute(
                 hessian_samples=summary["num_samples"],
             )
         if config.landscape.selects(run):
-            ratios = _landscape(config, qnn, data, result, d, progress)
+            scan = landscape_stage(config.landscape, qnn, data, result, progress=progress)
+            scan.save(d / "landscape")
+            ratios = scan.info.get("explained_variance_ratio", [float("nan")] * 2)
             metrics.update(pc1_ratio=ratios[0], pc2_ratio=ratios[1])
         metrics["seconds"] = time.perf_counter() - start
         timing = {"train_seconds": train_seconds, "seconds": metrics["seconds"]}
         write_json(d / "metrics.json", {**metrics, "timing": timing, "run": run.name})
-        files = {p.name: p.read_bytes() for p in sorted(d.iterdir()) if p.is_file()}
+        files = {
+            p.name: p.read_bytes() for p in sorted(d.iterdir()) if p.is_file() and p.name != DONE
+        }
     return files, metrics
 
 
 def _run_info(config: SweepConfig, run: RunSpec, data: Any) -> dict:
-    """Provenance stored in the run's ``config.json``; readable by ``patchqnn hessian``."""
-    ds = config.dataset
-    info: dict[str, Any] = {
+    """Provenance stored in the run's ``config.json``."""
+    return {
         "sweep": config.name,
         "sweep_hash": config.hash,
         "run": run.name,
-        "dataset_spec": {k: v for k, v in config.to_dict()["dataset"].items()},
+        "dataset": config.dataset.name,
+        "dataset_spec": config.to_dict()["dataset"],
         "dataset_notes": data.notes,
         "backend": config.backend.spec,
         "shots": config.backend.shots,
     }
-    if not ds.pool and ds.num_classes is None:  # the same data `patchqnn hessian RUN` reloads
-        info["dataset"] = "digits" if ds.is_digits else ds.name
-        info["dataset_kwargs"] = (
-            {"test_size": ds.test_size, "seed": ds.split_seed} if ds.is_digits else {}
-        )
-        if ds.num_train is not None or ds.num_test is not None:
-            info["subset"] = {
-                "num_train": ds.num_train,
-                "num_test": ds.num_test,
-                "seed": ds.subset_seed,
-            }
-    return info
-
-
-def _sample(data: Any, n: int | None, seed: int) -> tuple[np.ndarray, np.ndarray]:
-    """A stratified sample of ``n`` training images (all when ``n`` is None or too large)."""
-    if n is None or n >= data.num_train:
-        return data.x_train, data.y_train
-    sub = data.subset(n, None, seed=seed)
-    return sub.x_train, sub.y_train
-
-
-def _hessian(config: SweepConfig, qnn: Any, data: Any, result: Any, progress: bool):
-    from ..hessian import loss_hessian
-
-    spec = config.hessian
-    x, y = _sample(data, spec.num_samples, spec.sample_seed)
-    index = {"best": result.best_index, "last": len(result.trajectory) - 1, "init": 0}.get(
-        spec.checkpoint
-    )
-    if index is None:
-        index = int(spec.checkpoint) + 1
-    weights = result.trajectory[index]
-    t0 = time.perf_counter()
-    hess = loss_hessian(qnn, x, y, weights, batch_size=spec.batch_size, progress=progress)
-    summary = hess.summary(top_k=spec.top_k)
-    if not spec.trace:
-        summary["trace"] = float("nan")
-    arrays: dict[str, np.ndarray] = {
-        "top_eigenvalues": np.asarray(summary["top_eigenvalues"]),
-        "outliers": np.asarray(summary["outliers"]),
-    }
-    for key, value in summary.pop("block_norms").items():
-        arrays[f"block_norms_{key}"] = np.asarray(value)
-    if spec.density:
-        dens = hess.density(seed=spec.sample_seed)
-        arrays.update(
-            density_grid=dens.grid,
-            density=dens.density,
-            density_nodes=dens.nodes,
-            density_weights=dens.weights,
-            density_sigma=np.asarray(dens.sigma),
-        )
-    summary.update(
-        checkpoint=spec.checkpoint,
-        checkpoint_epoch=int(result.history[index]["epoch"]),
-        sample_seed=spec.sample_seed,
-        seconds=time.perf_counter() - t0,
-    )
-    return summary, arrays
-
-
-def _landscape(
-    config: SweepConfig, qnn: Any, data: Any, result: Any, out: Path, progress: bool
-) -> tuple[float, float]:
-    from ..landscape import bias_indices, pca_plane, scan_plane
-
-    spec = config.landscape
-    x, y = _sample(data, spec.num_samples, spec.sample_seed)
-    losses = np.array([h["train_loss"] for h in result.history])
-    plane = pca_plane(result.trajectory, losses=losses, exclude=bias_indices(qnn))
-    evr = [float(v) for v in plane.explained_variance_ratio]
-    scan = scan_plane(
-        qnn,
-        x,
-        y,
-        plane.center,
-        plane.directions,
-        plane.extent(spec.margin),
-        spec.resolution,
-        progress=progress,
-        labels=("1st PC", "2nd PC"),
-        method="pca",
-        axis_scale=plane.axis_scale,
-        info={
-            "explained_variance_ratio": evr,
-            "trajectory_coordinates": plane.coordinates.tolist(),
-            "origin_index": int(plane.origin_index),
-            "distance_to_plane": float(plane.residual),
-            "margin": spec.margin,
-            "sample_seed": spec.sample_seed,
-        },
-    )
-    scan.save(out / "landscape")
-    return evr[0], evr[1]

@@ -12,7 +12,8 @@ Layout of ``DIR``::
 
     sweep.json            the config and its hash (refuses a resume with another config)
     summary.csv           one row per finished run, rewritten atomically after each run
-    runs/<name>/          a finished run: its files, then done.json (written last)
+    runs/<name>/          a finished run: its files, then done.json (written last); see
+                          :mod:`.rundir` (``derived/`` holds results added later)
     runs/<name>/error.json  a failed run (no done.json): retried on the next start
     .lock                 held while a sweep writes here (a second sweep is refused)
 
@@ -35,9 +36,18 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from ..io import atomic_write_bytes, atomic_write_text, read_json, write_json
-from .config import ConfigError, SweepConfig, parse_config
+from ..io import (
+    atomic_write_bytes,
+    atomic_write_text,
+    fsync_directory,
+    is_done,
+    mark_done,
+    read_json,
+    write_json,
+)
+from .config import parse_config
 from .runner import SUMMARY_COLUMNS, RunOutput
+from .schema import ConfigError, SweepConfig
 
 __all__ = ["SweepStore", "read_summary"]
 
@@ -156,15 +166,32 @@ class SweepStore:
 
     # ------------------------------------------------------------------ runs
     def finished(self) -> dict[str, dict[str, Any]]:
-        """Finished runs: name -> metrics (only directories with ``done.json``)."""
-        out: dict[str, dict[str, Any]] = {}
+        """Finished runs: name -> metrics (``done.json`` and a readable ``metrics.json``).
+
+        See :meth:`damaged` for finished runs whose metrics cannot be read.
+        """
+        return self._scan()[0]
+
+    def damaged(self) -> dict[str, str]:
+        """Finished runs (``done.json``) whose ``metrics.json`` cannot be read: name -> why."""
+        return self._scan()[1]
+
+    def _scan(self) -> tuple[dict[str, dict[str, Any]], dict[str, str]]:
+        good: dict[str, dict[str, Any]] = {}
+        bad: dict[str, str] = {}
         if not self.runs_dir.is_dir():
-            return out
+            return good, bad
         for p in sorted(self.runs_dir.iterdir()):
-            if p.name.startswith(".") or not (p / "done.json").is_file():
+            if p.name.startswith(".") or not is_done(p):
                 continue
-            out[p.name] = read_json(p / "metrics.json")
-        return out
+            try:
+                metrics = read_json(p / "metrics.json")
+                if not isinstance(metrics, dict):
+                    raise ValueError(f"{p / 'metrics.json'} holds no table")
+                good[p.name] = metrics
+            except (OSError, ValueError) as exc:
+                bad[p.name] = (str(exc).splitlines() or [type(exc).__name__])[0]
+        return good, bad
 
     def failed(self) -> dict[str, dict[str, Any]]:
         """Failed runs: name -> error (directories with ``error.json`` and no ``done.json``)."""
@@ -173,7 +200,7 @@ class SweepStore:
             return out
         for p in sorted(self.runs_dir.iterdir()):
             if not p.name.startswith(".") and (p / "error.json").is_file():
-                if not (p / "done.json").is_file():
+                if not is_done(p):
                     out[p.name] = read_json(p / "error.json")
         return out
 
@@ -184,7 +211,7 @@ class SweepStore:
         """
         name = output.run.name
         final = self.runs_dir / name
-        if (final / "done.json").is_file():
+        if is_done(final):
             return final
         tmp = self.runs_dir / f".tmp-{name}-{secrets.token_hex(4)}"
         tmp.mkdir(parents=True)
@@ -192,16 +219,10 @@ class SweepStore:
             for fname, data in output.files.items():
                 atomic_write_bytes(tmp / fname, data)
             if output.ok:
-                marker = {
-                    "run": name,
-                    "files": sorted(output.files),
-                    "seconds": output.seconds,
-                    "finished": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
-                }
-                write_json(tmp / "done.json", marker)
+                mark_done(tmp, run=name, files=sorted(output.files), seconds=output.seconds)
             else:
                 write_json(tmp / "error.json", {"run": name, **(output.error or {})})
-            _fsync_dir(tmp)
+                fsync_directory(tmp)
             if final.exists():  # an earlier failed attempt: move it aside, then replace
                 trash = self.runs_dir / f".trash-{name}-{secrets.token_hex(4)}"
                 os.replace(final, trash)
@@ -209,7 +230,7 @@ class SweepStore:
                 shutil.rmtree(trash, ignore_errors=True)
             else:
                 os.replace(tmp, final)
-            _fsync_dir(self.runs_dir)
+            fsync_directory(self.runs_dir)
         except BaseException:
             shutil.rmtree(tmp, ignore_errors=True)
             raise
@@ -265,19 +286,6 @@ def _parse(text: str) -> Any:
         return float(text)
     except ValueError:
         return text
-
-
-def _fsync_dir(path: Path) -> None:
-    try:
-        fd = os.open(path, os.O_RDONLY)
-    except OSError:  # pragma: no cover - platforms without directory fds
-        return
-    try:
-        os.fsync(fd)
-    except OSError:  # pragma: no cover
-        pass
-    finally:
-        os.close(fd)
 
 
 def _package_version() -> str:

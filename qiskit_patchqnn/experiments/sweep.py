@@ -25,8 +25,9 @@ from typing import Any
 
 from tqdm.auto import tqdm
 
-from .config import RunSpec, SweepConfig
 from .runner import RunOutput, execute_run
+from .schema import SweepConfig
+from .sections import RunSpec
 from .store import SweepStore
 
 __all__ = ["SweepOutcome", "run_sweep", "WORKER_ENV"]
@@ -118,7 +119,7 @@ def run_sweep(
     store = SweepStore.create(out, config)
     with store.lock():
         store.clean_temporaries()
-        done = set(store.finished())
+        done = set(store.finished()) | set(store.damaged())  # never redone
         todo = [r for r in config.runs() if r.name not in done]
         store.write_summary()
         bar = tqdm(
@@ -195,11 +196,9 @@ def _run_dask(
                 client = Client(cluster)
             else:
                 client = Client(scheduler, timeout="30s")
-        threads = 1 if workers is not None else None
-        futures = {
-            client.submit(execute_run, config, run, threads=threads, pure=False): run
-            for run in todo
-        }
+        # LocalCluster workers run with WORKER_ENV (one Numba thread each); the workers of a
+        # cluster given by address are set up by whoever started them.
+        futures = {client.submit(execute_run, config, run, pure=False): run for run in todo}
         slots = max(1, sum(client.nthreads().values()))
         pending = len(futures)
         bar.set_postfix(running=min(slots, pending), left=pending)

@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 import logging
 import traceback
+import warnings
 
 import numpy as np
 import pytest
@@ -190,32 +191,37 @@ def test_too_wide_circuit():
 
 # ------------------------------------------------------------------------------ local mode
 def test_fake_local_mode_end_to_end():
+    """The default (client-side) Estimator on a routed 4-qubit patch circuit, as on hardware."""
     est, pm = resolve(
         "fake:manila",
         shots=2000,
         seed=7,
-        options={"resilience_level": 1, "twirling": {"enable_gates": True}},
+        options={
+            "resilience_level": 1,
+            "twirling": {"enable_gates": True, "num_randomizations": 2},
+        },
     )
     qnn = PatchQNN(LAYOUT, depth=1, num_classes=4, estimator=est, pass_manager=pm)
     exact = PatchQNN(LAYOUT, depth=1, num_classes=4)
     x = np.random.default_rng(0).uniform(size=(1, 16))
     w = exact.initial_weights(seed=1)
-    with pytest.warns(UserWarning, match="no effect in local testing mode"):
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # options take effect in local mode: nothing to warn
         ev = qnn.executor.run([qnn.model.plan.bind(qnn.model.local_values(x, w))])
     out, std = ev.values[0], ev.stds[0]
     ref = exact.patch_outputs(x, w)
     assert np.all(std > 0) and np.all(std < 0.05)  # shot-based: standard errors reported
     assert np.abs(out - ref).max() < 0.25  # noisy device, 2000 shots
-    with pytest.warns(UserWarning):
-        _, grad = qnn.backward(x, w)
+    _, grad = qnn.backward(x, w)
     _, g_ref = exact.backward(x, w)
     assert grad.shape == g_ref.shape
     corr = np.corrcoef(grad.ravel(), g_ref.ravel())[0, 1]
     assert corr > 0.9
     record = qnn.executor.provenance()
     assert record.backend == "fake_manila" and record.shots == 2000
+    assert record.primitive == "qiskit_ibm_runtime.executor_estimator.Estimator"
     assert record.options["resilience_level"] == 1
-    assert record.options["twirling"] == {"enable_gates": True}
+    assert record.options["twirling"] == {"enable_gates": True, "num_randomizations": 2}
     assert len(record.job_ids) == qnn.executor.log.jobs == 2
     assert set(record.versions) >= {"qiskit", "qiskit-aer", "qiskit-ibm-runtime"}
     json.dumps(record.to_dict())
@@ -276,7 +282,8 @@ def test_fake_local_mode_hessian():
     y = np.array([1])
     w = exact.initial_weights(seed=1)
     ref = hessian.loss_hessian(exact, x, y, w, progress=False).to_dense()
-    est, pm = resolve("fake:manila", shots=2000, seed=3)
+    options = {"twirling": {"num_randomizations": 4}}  # TREX on 4 x 500 shots
+    est, pm = resolve("fake:manila", shots=2000, seed=3, options=options)
     qnn = PatchQNN(layout, depth=0, num_classes=2, num_qubits=1, estimator=est, pass_manager=pm)
     result = hessian.loss_hessian(qnn, x, y, w, progress=False)
     noisy = result.to_dense()

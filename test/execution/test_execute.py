@@ -114,9 +114,10 @@ def test_split_by_bindings_and_pubs(problem):
 def test_split_by_executions(problem):
     qc, obs, values, (ref_evs, _) = problem
     log = ExecutionLog()
+    store: dict = {}
     # 3 observables IZ, ZI, XX -> 2 qubit-wise commuting bases; 100 shots (precision 0.1)
     evs, _ = execute(
-        CountingEstimator({}),
+        CountingEstimator(store),
         qc,
         obs,
         values,
@@ -124,8 +125,13 @@ def test_split_by_executions(problem):
         limits=JobLimits(max_executions=2 * 100 * 8),
         log=log,
     )
-    assert log.jobs == 2  # PUBs of 25 and 7 rows cannot share an 8-binding job
-    assert log.bindings == 32
+    # at most 8 bindings per job: the 25 rows are cut into PUBs of 8, 8, 8, 1 and the last
+    # shares a job with the 7 rows of the second array
+    per_job = [sum(r.data.evs.shape[-1] for r in job.result()) for job in store.values()]
+    assert per_job == [8, 8, 8, 8]
+    assert log.jobs == 4 and log.pubs == 5 and log.bindings == 32
+    for a, b in zip(evs, ref_evs, strict=True):  # reassembled in order (precision 0.1)
+        assert a.shape == b.shape and np.abs(a - b).max() < 5 * 0.1
 
 
 def test_default_limits():

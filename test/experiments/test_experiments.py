@@ -14,6 +14,7 @@ import math
 
 import pytest
 
+from qiskit_patchqnn.cli import main
 from qiskit_patchqnn.experiments import (
     ConfigError,
     RunSpec,
@@ -24,7 +25,6 @@ from qiskit_patchqnn.experiments import (
     preset_names,
 )
 from qiskit_patchqnn.experiments.claims import Cell, aggregate, fmt_mean_std, trend
-from qiskit_patchqnn.experiments.cli import main
 
 MINIMAL = """
 [sweep]
@@ -35,6 +35,12 @@ num_patches = [4, 9]
 [model]
 depths = [1, 2]
 """
+
+
+def load_config_text(text):
+    from qiskit_patchqnn.experiments.config import _parse_toml
+
+    return parse_config(_parse_toml(text, "t.toml"), source="t.toml")
 
 
 def write(tmp_path, text, name="sweep.toml"):
@@ -120,6 +126,80 @@ def test_hash_ignores_words_but_not_settings(tmp_path):
     assert a.hash == b.hash != c.hash
     assert a.with_backend("aer", 100).backend.shots == 100
     assert a.with_backend("aer").hash != a.hash
+
+
+def test_hash_of_existing_sweeps_is_unchanged():
+    """The hashes main computed before the schema moved to pydantic: stored sweeps resume."""
+    assert load_preset("quick").hash == "73b81e2d2ac86dd1"
+    assert load_preset("paper").hash == "438bbb60e0405192"
+    minimal = {
+        "sweep": {"seeds": [0]},
+        "layout": {"patch_shape": [5, 5], "num_patches": [4]},
+        "model": {"depths": [1]},
+    }
+    assert parse_config(minimal).hash == "cae3aa870e54acdf"
+    full = {
+        "sweep": {"seeds": [0, 1]},
+        "dataset": {"pool": True, "num_classes": 4, "num_train": 16, "num_test": 8,
+                    "name": "mnist:/x"},
+        "layout": {"image_shape": [14, 14], "patch_shape": [3, 3], "num_patches": [1, 4]},
+        "model": {"depths": [1, 2], "scale": 50, "num_qubits": 3},
+        "training": {"epochs": 2, "batch_size": 8, "t_max": 3,
+                     "learning_rate": {"1": 0.1, "2": 1, "3": 0.5}},
+        "hessian": {"num_samples": 4, "density": False, "checkpoint": 1, "batch_size": 3},
+        "landscape": {"depths": 1, "margin": 2, "num_samples": "all"},
+        "backend": {"spec": "aer", "shots": 100},
+    }  # fmt: skip
+    assert parse_config(full).hash == "d5523872566ef376"
+    # settings added since enter the hash only when they differ from their default
+    for section, key, value in (
+        ("hessian", "repetitions", 3),
+        ("landscape", "method", "random"),
+        ("landscape", "extent", 2.0),
+        ("landscape", "hessian_samples", 8),
+    ):
+        changed = parse_config({**minimal, section: {key: value}})
+        assert changed.hash != "cae3aa870e54acdf", key
+
+
+def test_schema_states_each_default_once_and_is_strict():
+    from qiskit_patchqnn.experiments import HessianSpec, TrainingSpec
+    from qiskit_patchqnn.training import TrainConfig
+
+    tc, ts = TrainConfig(), TrainingSpec()
+    for name in ("learning_rate", "schedule", "t_max", "epochs", "batch_size", "weight_decay"):
+        assert getattr(ts, name) == getattr(tc, name), name
+    cfg = load_config_text(MINIMAL)
+    with pytest.raises(ValueError, match="frozen"):
+        cfg.hessian.top_k = 3  # type: ignore[misc]
+    assert isinstance(HessianSpec().top_k, int)
+    base = {
+        "sweep": {"seeds": [0]},
+        "layout": {"patch_shape": [5, 5], "num_patches": [4]},
+        "model": {"depths": [1]},
+    }
+    for section, values, match in (
+        ("model", {"input_bias": 1}, r"'model.input_bias': 1 \(expected true or false\)"),
+        ("training", {"epochs": True}, r"'training.epochs': True \(expected an integer\)"),
+        ("training", {"epochs": "3"}, r"'training.epochs': '3' \(expected an integer\)"),
+        ("layout", {"patch_shape": [5]}, r"'layout.patch_shape': \[5\] \(expected two"),
+        ("model", {"scale": 0}, r"'model.scale': 0.0 \(expected a non-zero number\)"),
+        ("training", {"weight_decay": float("nan")}, r"'training.weight_decay': nan"),
+        ("sweep", {"downscaling": [1]}, r"'sweep.downscaling': 1 \(expected a string\)"),
+    ):
+        data = {**base, section: {**base.get(section, {}), **values}}
+        with pytest.raises(ConfigError, match=match):
+            parse_config(data)
+
+
+def test_merged_names_the_flag_and_checks_across_sections():
+    cfg = load_config_text(MINIMAL)
+    with pytest.raises(ConfigError, match=r"^bad value for --epochs: 0 \(expected an integer"):
+        cfg.merged({"training": {"epochs": 0}}, source="", names={"training.epochs": "--epochs"})
+    with pytest.raises(ConfigError, match=r"'hessian.checkpoint': 3 \(expected an epoch in -1..2"):
+        cfg.merged({"training": {"epochs": 3}, "hessian": {"checkpoint": 3}})
+    assert cfg.merged({"hessian": {"top_k": 2}}).hessian.top_k == 2
+    assert cfg.merged({"hessian": {"num_samples": None}}).hessian.num_samples is None
 
 
 # ----------------------------------------------------------------------------- presets

@@ -12,9 +12,9 @@ from __future__ import annotations
 
 import pytest
 
+from qiskit_patchqnn.cli import main
 from qiskit_patchqnn.experiments import parse_config
 from qiskit_patchqnn.experiments import runner as runner_module
-from qiskit_patchqnn.experiments.cli import main
 from qiskit_patchqnn.experiments.cost import run_cost, sweep_cost
 
 CONFIG = {

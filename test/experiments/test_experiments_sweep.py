@@ -11,9 +11,11 @@
 from __future__ import annotations
 
 import csv
+import hashlib
 import json
 import math
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -22,6 +24,7 @@ from pathlib import Path
 
 import pytest
 
+from qiskit_patchqnn.cli import main
 from qiskit_patchqnn.experiments import (
     ConfigError,
     SweepStore,
@@ -32,7 +35,6 @@ from qiskit_patchqnn.experiments import (
     write_report,
 )
 from qiskit_patchqnn.experiments import runner as runner_module
-from qiskit_patchqnn.experiments.cli import main
 
 # 4x4 images (digits pooled 2x2), 3x3 patches, 4 classes: 2 qubits, 30 weights per patch.
 TINY = """
@@ -123,6 +125,7 @@ def test_inprocess_sweep_writes_complete_runs(reference):
     for name in NAMES:
         files = {p.name for p in (reference / "runs" / name).iterdir()}
         assert {
+            "run.json",
             "done.json",
             "metrics.json",
             "config.json",
@@ -160,7 +163,7 @@ def test_kill_9_and_resume(reference, tiny_config, tmp_path):
     cmd = [
         sys.executable,
         "-m",
-        "qiskit_patchqnn.experiments.cli",
+        "qiskit_patchqnn.cli",
         "sweep",
         str(tiny_config),
         "--out",
@@ -194,14 +197,14 @@ def test_kill_9_and_resume(reference, tiny_config, tmp_path):
 
 def test_failed_run_is_recorded_and_retried(tiny_config, tmp_path, monkeypatch):
     out = tmp_path / "failing"
-    real = runner_module._execute
+    real = runner_module.run_one
 
-    def flaky(config, run, progress, start):
+    def flaky(config, run, **kwargs):
         if run.name == "p1-d1-s1":
             raise RuntimeError("simulated failure")
-        return real(config, run, progress, start)
+        return real(config, run, **kwargs)
 
-    monkeypatch.setattr(runner_module, "_execute", flaky)
+    monkeypatch.setattr(runner_module, "run_one", flaky)
     outcome = run_sweep(load_config(tiny_config), out, progress=False)
     assert outcome.failed == ("p1-d1-s1",) and len(outcome.completed) == 5
     err = json.loads((out / "runs" / "p1-d1-s1" / "error.json").read_text())
@@ -210,7 +213,7 @@ def test_failed_run_is_recorded_and_retried(tiny_config, tmp_path, monkeypatch):
     assert len(read_summary(out / "summary.csv")) == 5
     assert SweepStore(out).failed().keys() == {"p1-d1-s1"}
 
-    monkeypatch.setattr(runner_module, "_execute", real)
+    monkeypatch.setattr(runner_module, "run_one", real)
     outcome = run_sweep(load_config(tiny_config), out, progress=False)
     assert outcome.completed == ("p1-d1-s1",) and len(outcome.skipped) == 5
     assert not (out / "runs" / "p1-d1-s1" / "error.json").exists()
@@ -264,6 +267,118 @@ def test_report_is_generated_from_the_numbers(reference):
     for fig in ("lambda_max.png", "curves.png", "landscape_p4-d1-s0.png", "spectrum_p1-d1-s0.png"):
         assert (reference / "figures" / fig).stat().st_size > 1000
         assert f"figures/{fig}" in text
+
+
+def tree(path: Path) -> dict[str, str]:
+    """Every file under ``path`` (relative name -> SHA-256), ``derived/`` results left out."""
+    return {
+        str(p.relative_to(path)): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(path.rglob("*"))
+        if p.is_file() and "derived" not in p.relative_to(path).parts
+    }
+
+
+def test_commands_pointed_at_a_finished_sweep_run_change_nothing(
+    reference, tiny_config, tmp_path, capsys
+):
+    sweep = tmp_path / "sweep"
+    shutil.copytree(reference, sweep)
+    assert main(["report", str(sweep)]) == 0
+    before = tree(sweep)
+    report = (sweep / "report.md").read_text()
+    run = sweep / "runs" / "p4-d1-s0"
+    quiet = ["--no-progress"]
+    assert main(["landscape", str(run), "--method", "random", "--resolution", "2", *quiet]) == 0
+    assert main(["landscape", str(run), "--resolution", "2", "--samples", "4", *quiet]) == 0
+    assert main(["hessian", str(run), "--samples", "4", "--top-k", "2", *quiet]) == 0
+    assert main(["hessian", str(run), *quiet]) == 0  # the sweep's own settings, recomputed
+    derived = sorted(p.name for p in (run / "derived").iterdir())
+    assert derived == [
+        "hessian-best-n4-s0-k2-exact",
+        "hessian-best-n8-s0-k3-exact",
+        "landscape-pca-r2-n4-s0-m5-exact",
+        "landscape-random-r2-n8-s0-e1-exact",
+    ]
+    # the sweep's own Hessian, recomputed from the stored config: the same numbers
+    own = json.loads((run / "hessian.json").read_text())
+    again = json.loads((run / "derived" / derived[1] / "hessian.json").read_text())
+    assert again["top_eigenvalues"] == pytest.approx(own["top_eigenvalues"], rel=1e-10)
+    capsys.readouterr()
+    for argv in (
+        ["train", "--epochs", "1", "--out", str(run)],
+        ["train", "--epochs", "1", "--out", str(run), "--overwrite"],
+        ["train", "--epochs", "1", "--out", str(run), "--resume"],
+    ):
+        assert main(argv) == 1
+        err = capsys.readouterr().err
+        assert f"{run} is run p4-d1-s0 of the sweep in {sweep}" in err and err.count("\n") == 1
+    assert main(["sweep", str(tiny_config), "--out", str(sweep), "--no-progress"]) == 0
+    assert main(["report", str(sweep)]) == 0
+    assert tree(sweep) == before  # every file of every run, summary.csv, figures
+    assert (sweep / "report.md").read_text() == report
+
+
+def test_hessian_of_a_run_stored_before_run_json(reference, tmp_path):
+    sweep = tmp_path / "sweep"
+    shutil.copytree(reference, sweep)
+    run = sweep / "runs" / "p1-d1-s1"
+    (run / "run.json").unlink()  # as written by qiskit-patchqnn 0.1
+    assert main(["hessian", str(run), "--top-k", "1", "--no-progress"]) == 0
+    summary = json.loads((run / "derived/hessian-best-n8-s0-k1-exact/hessian.json").read_text())
+    own = json.loads((run / "hessian.json").read_text())
+    assert summary["lambda_max"] == pytest.approx(own["lambda_max"], rel=1e-10)
+
+
+def test_report_flags_damaged_runs_and_is_written_whole(reference, tmp_path, capsys):
+    sweep = tmp_path / "sweep"
+    shutil.copytree(reference, sweep)
+    runs = sweep / "runs"
+    npz = runs / "p1-d1-s0" / "hessian.npz"
+    npz.write_bytes(npz.read_bytes()[:200])  # truncated
+    (runs / "p4-d1-s0" / "landscape.npz").write_bytes(b"")
+    (runs / "p4-d1-s1" / "history.json").write_text("[{")
+    (runs / "p1-d1-s2" / "metrics.json").write_text("{")
+    assert main(["report", str(sweep)]) == 0
+    captured = capsys.readouterr()
+    warnings = captured.err.strip().splitlines()
+    assert len(warnings) == 4 and all(
+        w.startswith("patchqnn report: warning: run ") for w in warnings
+    )
+    assert "p1-d1-s0: hessian.npz is missing or damaged" in captured.err
+    assert "p1-d1-s2: metrics.json is damaged" in captured.err
+    text = (sweep / "report.md").read_text()
+    assert "runs finished: 5 of 6" in text and "Damaged files" in text
+    assert "p1-d1-s0: hessian.npz" in text and "p4-d1-s0: landscape.json/.npz" in text
+    figures = sorted(p.name for p in (sweep / "figures").iterdir())
+    # K=1's spectrum is drawn from its first seed, whose hessian.npz is damaged: left out
+    assert figures == ["curves.png", "lambda_max.png", "spectrum_p4-d1-s0.png"]
+    assert not [p for p in sweep.iterdir() if p.name.startswith(".figures")]
+
+
+def test_report_interrupted_while_drawing_keeps_the_old_figures(reference, tmp_path, monkeypatch):
+    import qiskit_patchqnn.experiments.figures as figures
+
+    sweep = tmp_path / "sweep"
+    shutil.copytree(reference, sweep)
+    write_report(sweep)
+    before = tree(sweep)
+
+    def interrupted(*args, **kwargs):  # noqa: ANN002, ANN003, ANN202
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(figures, "_landscape", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        write_report(sweep)
+    assert tree(sweep) == before
+    assert not [p for p in sweep.iterdir() if p.name.startswith(".figures")]
+    monkeypatch.setattr(figures, "_landscape", lambda *a: 1 / 0)  # a figure that fails
+    problems: list[str] = []
+    write_report(sweep, on_problem=problems.append)
+    assert problems == [
+        "the landscape of p4-d1-s0 could not be drawn (division by zero); it is left out"
+    ]
+    assert not (sweep / "figures" / "landscape_p4-d1-s0.png").exists()
+    assert (sweep / "figures" / "lambda_max.png").is_file()
 
 
 @pytest.mark.slow

@@ -6,11 +6,12 @@
 # license in the LICENSE file in the root directory of this source tree or at
 # http://www.apache.org/licenses/LICENSE-2.0.
 
-"""Tests for qiskit_patchqnn.landscape: PCA planes, directions, scans, periodicity, CLI."""
+"""Tests for qiskit_patchqnn.landscape: PCA planes, directions, scans, periodicity.
+
+The ``patchqnn landscape`` command is tested in ``test/cli``.
+"""
 
 from __future__ import annotations
-
-import argparse
 
 import numpy as np
 import pytest
@@ -166,6 +167,7 @@ def test_hessian_directions_stand_in():
 
 def test_hessian_directions_real(qnn, data):
     from qiskit_patchqnn import hessian
+
     x, y = data
     w = qnn.initial_weights(seed=1)
     h = hessian.loss_hessian(qnn, x[:2], y[:2], w, progress=False)
@@ -377,94 +379,3 @@ def test_save_load_round_trip(qnn, data, tmp_path):
     assert LandscapeScan.load(tmp_path / "line.json").periodic
     with pytest.raises(FileNotFoundError):
         LandscapeScan.load(tmp_path / "missing")
-
-
-# ---------------------------------------------------------------- CLI
-@pytest.fixture(scope="module")
-def run_dir(tmp_path_factory):
-    from qiskit_patchqnn import TrainConfig, load_digits, train
-
-    d = tmp_path_factory.mktemp("run")
-    ds = load_digits().subset(30, 10, seed=0)
-    model = PatchQNN(PatchLayout.grid((8, 8), (5, 5), 4), 1)
-    train(
-        model,
-        ds.x_train,
-        ds.y_train,
-        ds.x_test,
-        ds.y_test,
-        config=TrainConfig(epochs=3, batch_size=15),
-        out=d,
-        progress=False,
-        info={"dataset": "digits"},
-    )
-    return d
-
-
-def _ns(run_dir, **kw):
-    base = dict(
-        run_dir=run_dir,
-        method="pca",
-        resolution=3,
-        samples=8,
-        extent=None,
-        seed=0,
-        hessian_samples=1,
-        backend="exact",
-        shots=None,
-        yes=False,
-        no_progress=True,
-    )
-    base.update(kw)
-    return argparse.Namespace(**base)
-
-
-def test_cli_pca_writes_scan_and_figures(run_dir, capsys):
-    from qiskit_patchqnn.landscape.cli import add_landscape_parser, run_landscape
-    from qiskit_patchqnn.training import load_run
-
-    parser = argparse.ArgumentParser()
-    add_landscape_parser(parser.add_subparsers())
-    args = parser.parse_args(
-        ["landscape", str(run_dir), "--resolution", "3", "--samples", "8", "--no-progress"]
-    )
-    assert run_landscape(args) == 0
-    for name in (
-        "landscape.npz",
-        "landscape.json",
-        "landscape_contour.png",
-        "landscape_surface.png",
-    ):
-        assert (run_dir / name).stat().st_size > 0, name
-    scan = LandscapeScan.load(run_dir / "landscape")
-    result = load_run(run_dir)
-    traj = result.trajectory
-    plane = pca_plane(traj, [h["train_loss"] for h in result.history])
-    np.testing.assert_allclose(
-        scan.info["explained_variance_ratio"], plane.explained_variance_ratio
-    )
-    assert scan.labels == ("1st PC", "2nd PC") and scan.method == "pca"
-    assert scan.losses.shape == (3, 3) and scan.num_samples == 8
-    assert "explained variance" in capsys.readouterr().out
-
-
-def test_cli_random_and_hessian(run_dir):
-    from qiskit_patchqnn.landscape.cli import run_landscape
-
-    assert run_landscape(_ns(run_dir, method="random", resolution=2, samples=4)) == 0
-    assert LandscapeScan.load(run_dir / "landscape").method == "random"
-    assert run_landscape(_ns(run_dir, method="hessian", resolution=2, samples=2)) == 0
-    scan = LandscapeScan.load(run_dir / "landscape")
-    assert scan.method == "hessian" and len(scan.info["eigenvalues"]) == 2
-
-
-def test_cli_errors_are_one_line(tmp_path, run_dir, capsys):
-    from qiskit_patchqnn.landscape.cli import run_landscape
-
-    assert run_landscape(_ns(tmp_path / "nope")) == 1
-    err = capsys.readouterr().err.strip()
-    assert err.startswith("patchqnn landscape: error:") and "\n" not in err
-    assert run_landscape(_ns(run_dir, resolution=1)) == 1
-    assert "--resolution" in capsys.readouterr().err
-    assert run_landscape(_ns(run_dir, samples=0)) == 1
-    assert "--samples" in capsys.readouterr().err

@@ -289,6 +289,7 @@ def test_invalid_arguments() -> None:
 
 def test_dask_path_matches_in_process() -> None:
     import distributed
+
     pc = patch_circuit(4, 16, depth=1)
     obs = [[o] for o in readout_observables(4, 8)]
     values = np.random.default_rng(9).uniform(-np.pi, np.pi, (2000, pc.circuit.num_parameters))

@@ -1,0 +1,192 @@
+# This code is part of qiskit-patchqnn.
+#
+# (C) Copyright the qiskit-patchqnn developers, 2026.
+#
+# This code is licensed under the Apache License, Version 2.0. You may obtain a copy of this
+# license in the LICENSE file in the root directory of this source tree or at
+# http://www.apache.org/licenses/LICENSE-2.0.
+
+"""``patchqnn sweep``: every run of a sweep that its directory does not hold yet.
+
+Each run lands atomically in ``DIR/runs/<name>/`` (see
+:mod:`qiskit_patchqnn.experiments.store`); start the same command again after an interruption
+to finish the missing runs.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+from typing import Any
+
+from .common import absolute_dataset, run_guarded
+
+__all__ = ["add_execution_arguments", "add_parser", "load_sweep_config", "run", "run_into"]
+
+
+def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
+    """Register ``patchqnn sweep``.
+
+    Example:
+        >>> parser = argparse.ArgumentParser(prog="patchqnn")
+        >>> _ = add_parser(parser.add_subparsers(dest="command"))
+        >>> args = parser.parse_args(["sweep", "--preset", "quick", "--out", "runs/q"])
+        >>> args.preset, args.out, args.handler is run
+        ('quick', PosixPath('runs/q'), True)
+    """
+    from ..experiments import preset_names
+
+    s = subparsers.add_parser(
+        "sweep",
+        help="run a sweep (patches x depths x seeds) from a TOML config or a preset",
+        description=(
+            "Run every (patch count, depth, seed) run of a sweep that DIR does not hold yet. "
+            "Each run lands atomically in DIR/runs/<name>/; DIR/summary.csv is rewritten after "
+            "each run. Start the same command again after an interruption to finish the "
+            "missing runs."
+        ),
+    )
+    src = s.add_mutually_exclusive_group(required=True)
+    src.add_argument("config", nargs="?", type=Path, help="sweep TOML file")
+    src.add_argument("--preset", choices=preset_names(), help="a built-in sweep")
+    s.add_argument("--out", type=Path, required=True, help="sweep directory (created/resumed)")
+    s.add_argument(
+        "--estimate",
+        action="store_true",
+        help="print the circuits and shots every run would submit (parameter shift) and exit",
+    )
+    add_execution_arguments(s)
+    s.set_defaults(handler=run)
+    return s
+
+
+def add_execution_arguments(p: argparse.ArgumentParser) -> None:
+    """Add ``--workers``/``--scheduler`` and the overrides of a sweep's backend and data.
+
+    Example:
+        >>> p = argparse.ArgumentParser()
+        >>> add_execution_arguments(p)
+        >>> p.parse_args(["--workers", "2"]).workers
+        2
+    """
+    where = p.add_mutually_exclusive_group()
+    where.add_argument(
+        "--workers", type=int, default=None, help="start a local Dask cluster of N processes"
+    )
+    where.add_argument(
+        "--scheduler", default=None, help="address of a running Dask scheduler (tcp://host:8786)"
+    )
+    p.add_argument("--backend", default=None, help="override the config's backend spec")
+    p.add_argument("--shots", type=int, default=None, help="override the config's shots")
+    p.add_argument("--dataset", default=None, help="override the dataset (e.g. mnist:/data/mnist)")
+    p.add_argument(
+        "--yes",
+        action="store_true",
+        help="submit to IBM Quantum hardware (an ibm: backend) without refusing",
+    )
+    p.add_argument("--no-progress", action="store_true", help="hide the progress bar")
+
+
+def load_sweep_config(args: argparse.Namespace) -> Any:
+    """The sweep's configuration with ``--backend``/``--shots``/``--dataset`` applied.
+
+    A dataset path is made absolute (relative to the current directory), so that the stored
+    configuration names the same files wherever it is read.
+
+    Example:
+        >>> ns = argparse.Namespace(preset="quick", config=None, backend="aer", shots=100,
+        ...                         dataset=None, workers=None)
+        >>> load_sweep_config(ns).backend.shots
+        100
+    """
+    from ..experiments import load_config, load_preset
+
+    config = load_preset(args.preset) if args.preset else load_config(args.config)
+    if args.workers is not None and args.workers < 1:
+        raise ValueError(f"--workers must be >= 1, got {args.workers}")
+    changes: dict[str, dict[str, Any]] = {}
+    names = {"backend.spec": "--backend", "backend.shots": "--shots", "dataset.name": "--dataset"}
+    if args.backend is not None:
+        changes["backend"] = {"spec": args.backend}
+    if args.shots is not None:
+        changes.setdefault("backend", {})["shots"] = args.shots
+    name = args.dataset or config.dataset.name
+    if absolute_dataset(name) != name:
+        changes["dataset"] = {"name": absolute_dataset(name)}
+    if changes:
+        config = config.merged(changes, source="", names=names)
+    return config
+
+
+def run_into(args: argparse.Namespace, out: Path) -> int:
+    """Run the sweep of ``args`` into ``out``; returns the exit code (1 if a run failed)."""
+    from ..experiments import SweepStore, run_sweep, sweep_cost
+
+    config = load_sweep_config(args)
+    hardware = config.backend.spec.startswith("ibm:")
+    if getattr(args, "estimate", False) or hardware:
+        cost = sweep_cost(config)
+        if getattr(args, "estimate", False):
+            _print_cost(config.backend.spec, cost)
+            return 0
+        if not getattr(args, "yes", False):
+            raise ValueError(
+                f"a sweep on {config.backend.spec} would submit {cost} to IBM Quantum "
+                "hardware (every training step by parameter shift, every Hessian and "
+                "landscape; --estimate lists them by run); check it on a fake device first "
+                "(--backend fake:<device>), then pass --yes"
+            )
+        print(f"sweep {config.name} on {config.backend.spec}: submitting {cost}", flush=True)
+    SweepStore.create(out, config)  # refuses a directory of another sweep before any output
+    where = (
+        f"{args.workers} local Dask workers"
+        if args.workers
+        else f"Dask scheduler {args.scheduler}"
+        if args.scheduler
+        else "in-process"
+    )
+    print(f"sweep {config.name}: {len(config.runs())} runs -> {out} ({where})", flush=True)
+    outcome = run_sweep(
+        config, out, workers=args.workers, scheduler=args.scheduler, progress=not args.no_progress
+    )
+    print(
+        f"{len(outcome.completed)} runs finished now, {len(outcome.skipped)} were already "
+        f"done, {len(outcome.failed)} failed ({outcome.seconds:.0f} s) -> {outcome.summary}",
+        flush=True,
+    )
+    if outcome.failed:
+        print(
+            f"patchqnn sweep: error: {len(outcome.failed)} runs failed "
+            f"({', '.join(outcome.failed)}); see runs/<name>/error.json; rerun the same "
+            "command to retry them",
+            file=sys.stderr,
+        )
+        return 1
+    return 0
+
+
+def _print_cost(backend: str, cost: Any) -> None:
+    print(f"estimate for {backend} (parameter-shift gradients; circuit bindings per run):")
+    print(f"  {'run':<14}{'training':>14}{'evaluation':>12}{'hessian':>14}{'landscape':>12}")
+    for r in cost.runs:
+        print(
+            f"  {r.run:<14}{r.training:>14,}{r.evaluation:>12,}{r.hessian:>14,}{r.landscape:>12,}"
+        )
+    print(f"total: {cost}")
+
+
+def run(args: argparse.Namespace) -> int:
+    """Handler of ``patchqnn sweep``; returns the exit code.
+
+    Example:
+        >>> parser = argparse.ArgumentParser(prog="patchqnn")
+        >>> _ = add_parser(parser.add_subparsers(dest="command"))
+        >>> run(parser.parse_args(["sweep", "no/such.toml", "--out", "x"]))  # stderr: one line
+        1
+    """
+    return run_guarded(
+        "sweep",
+        lambda: run_into(args, args.out),
+        interrupted="finished runs are kept, run the same command again to resume",
+    )

@@ -1,0 +1,202 @@
+# This code is part of qiskit-patchqnn.
+#
+# (C) Copyright the qiskit-patchqnn developers, 2026.
+#
+# This code is licensed under the Apache License, Version 2.0. You may obtain a copy of this
+# license in the LICENSE file in the root directory of this source tree or at
+# http://www.apache.org/licenses/LICENSE-2.0.
+
+"""The analysis stages of a run, shared by sweeps and the ``patchqnn`` commands.
+
+One sample selection (:func:`sample`, stratified), one checkpoint selection (the Hessian spec's
+``checkpoint`` through :meth:`~qiskit_patchqnn.training.TrainResult.checkpoint_index`), one Hessian
+stage and one landscape stage: a sweep's runs and ``patchqnn hessian``/``landscape`` compute
+their results with these functions and nothing else.
+"""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from ..io import write_json, write_npz
+from .sections import HessianSpec, LandscapeSpec
+
+__all__ = ["hessian_stage", "landscape_stage", "sample", "write_hessian"]
+
+
+def sample(data: Any, n: int | None, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """A stratified sample of ``n`` training images (all when ``n`` is None or too large).
+
+    Example:
+        >>> from qiskit_patchqnn.datasets import load_digits
+        >>> x, y = sample(load_digits(), 20, seed=0)
+        >>> x.shape, np.bincount(y).tolist()
+        ((20, 64), [2, 2, 2, 2, 2, 2, 2, 2, 2, 2])
+    """
+    if n is None or n >= data.num_train:
+        return data.x_train, data.y_train
+    sub = data.subset(n, None, seed=seed)
+    return sub.x_train, sub.y_train
+
+
+def hessian_stage(
+    spec: HessianSpec, qnn: Any, data: Any, result: Any, *, progress: bool = False
+) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
+    """The loss Hessian of a trained run at ``spec.checkpoint``: summary and arrays.
+
+    Returns:
+        ``hessian.json``'s content (eigenvalues, trace, outliers, cost, the checkpoint and its
+        epoch) and ``hessian.npz``'s arrays (top eigenvalues, outliers, block norms and, when
+        ``spec.density``, the spectral density).
+
+    Example:
+        >>> from qiskit_patchqnn import PatchLayout, PatchQNN, TrainConfig, train
+        >>> from qiskit_patchqnn.datasets import load_digits
+        >>> data = load_digits().subset(20, 10, seed=0)
+        >>> qnn = PatchQNN(PatchLayout.grid((8, 8), (5, 5), 1))
+        >>> res = train(qnn, data.x_train, data.y_train, config=TrainConfig(epochs=1),
+        ...             progress=False)
+        >>> summary, arrays = hessian_stage(HessianSpec(num_samples=10, density=False), qnn,
+        ...                                 data, res)
+        >>> summary["num_samples"], summary["checkpoint"], len(arrays["top_eigenvalues"])
+        (10, 'best', 5)
+    """
+    from ..hessian import loss_hessian
+
+    x, y = sample(data, spec.num_samples, spec.sample_seed)
+    index = result.checkpoint_index(spec.checkpoint)
+    weights = result.trajectory[index]
+    start = time.perf_counter()
+    hess = loss_hessian(
+        qnn,
+        x,
+        y,
+        weights,
+        batch_size=spec.batch_size,
+        repetitions=spec.repetitions,
+        progress=progress,
+    )
+    summary = hess.summary(top_k=min(spec.top_k, qnn.num_weights))
+    if not spec.trace:
+        summary["trace"] = float("nan")
+    arrays: dict[str, np.ndarray] = {
+        "top_eigenvalues": np.asarray(summary["top_eigenvalues"]),
+        "outliers": np.asarray(summary["outliers"]),
+    }
+    for key, value in summary.pop("block_norms").items():
+        arrays[f"block_norms_{key}"] = np.asarray(value)
+    if spec.density:
+        dens = hess.density(seed=spec.sample_seed)
+        arrays.update(
+            density_grid=dens.grid,
+            density=dens.density,
+            density_nodes=dens.nodes,
+            density_weights=dens.weights,
+            density_sigma=np.asarray(dens.sigma),
+        )
+    summary.update(
+        checkpoint=spec.checkpoint,
+        checkpoint_epoch=int(result.history[index]["epoch"]),
+        sample_seed=spec.sample_seed,
+        seconds=time.perf_counter() - start,
+    )
+    if spec.repetitions > 1:
+        summary["repetitions"] = spec.repetitions
+    return summary, arrays
+
+
+def write_hessian(directory: str | Path, summary: dict, arrays: dict[str, np.ndarray]) -> None:
+    """Write ``hessian.json`` and ``hessian.npz`` (atomically) into ``directory``."""
+    d = Path(directory)
+    write_json(d / "hessian.json", summary)
+    write_npz(d / "hessian.npz", **arrays)
+
+
+def landscape_stage(
+    spec: LandscapeSpec, qnn: Any, data: Any, result: Any, *, progress: bool = False
+) -> Any:
+    """A loss-landscape scan of a trained run, by ``spec.method``.
+
+    ``pca`` is the paper's plane: the first two principal components of the weight trajectory
+    (positional bias excluded and held at the minimum's value) through the trajectory mean,
+    ``spec.margin`` radians beyond the trajectory. ``random`` and ``hessian`` scan the plane of
+    two random directions normalised per patch, or of the top two Hessian eigenvectors (on
+    ``spec.hessian_samples`` stratified samples), through the lowest-loss checkpoint, out to
+    ``spec.extent`` on each axis.
+
+    Returns:
+        The :class:`~qiskit_patchqnn.landscape.LandscapeScan`.
+
+    Example:
+        >>> from qiskit_patchqnn import PatchLayout, PatchQNN, TrainConfig, train
+        >>> from qiskit_patchqnn.datasets import load_digits
+        >>> data = load_digits().subset(20, 10, seed=0)
+        >>> qnn = PatchQNN(PatchLayout.grid((8, 8), (5, 5), 1))
+        >>> res = train(qnn, data.x_train, data.y_train, config=TrainConfig(epochs=2),
+        ...             progress=False)
+        >>> scan = landscape_stage(LandscapeSpec(resolution=3, num_samples=10), qnn, data, res)
+        >>> scan.losses.shape, scan.method
+        ((3, 3), 'pca')
+    """
+    from ..landscape import (
+        bias_indices,
+        hessian_directions,
+        pca_plane,
+        random_directions,
+        scan_plane,
+    )
+
+    x, y = sample(data, spec.num_samples, spec.sample_seed)
+    traj = np.asarray(result.trajectory, dtype=float)
+    origin = traj[result.best_index]
+    info: dict[str, Any] = {
+        "sample_seed": spec.sample_seed,
+        "origin_epoch": int(result.history[result.best_index]["epoch"]),
+    }
+    box: float | tuple[float, float, float, float]
+    scale = None
+    if spec.method == "pca":
+        losses = np.array([h["train_loss"] for h in result.history], dtype=float)
+        plane = pca_plane(traj, losses=losses, exclude=bias_indices(qnn))
+        origin, dirs, scale = plane.center, plane.directions, plane.axis_scale
+        box = plane.extent(spec.margin)
+        labels = ("1st PC", "2nd PC")
+        info.update(
+            explained_variance_ratio=[float(v) for v in plane.explained_variance_ratio],
+            trajectory_coordinates=plane.coordinates.tolist(),
+            origin_index=int(plane.origin_index),
+            distance_to_plane=float(plane.residual),
+            excluded_weights=int(len(plane.excluded)),
+            margin=spec.margin,
+        )
+    elif spec.method == "random":
+        dirs = random_directions(qnn, spec.sample_seed, "patch", weights=origin)
+        box, labels = spec.extent, ("random direction 1", "random direction 2")
+        info.update(direction_seed=spec.sample_seed, normalize="patch", extent=spec.extent)
+    else:
+        from ..hessian import loss_hessian
+
+        hx, hy = sample(data, spec.hessian_samples, spec.sample_seed)
+        hess = loss_hessian(qnn, hx, hy, origin, progress=progress)
+        dirs, values = hessian_directions(hess, 2, return_values=True)
+        box = spec.extent
+        labels = (f"eigenvector 1 (λ = {values[0]:.3g})", f"eigenvector 2 (λ = {values[1]:.3g})")
+        info.update(eigenvalues=values.tolist(), hessian_samples=len(hy), extent=spec.extent)
+    return scan_plane(
+        qnn,
+        x,
+        y,
+        origin,
+        dirs,
+        box,
+        spec.resolution,
+        progress=progress,
+        labels=labels,
+        method=spec.method,
+        axis_scale=scale,
+        info=info,
+    )
