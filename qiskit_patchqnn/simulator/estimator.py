@@ -37,7 +37,7 @@ from qiskit.primitives.containers.estimator_pub import EstimatorPub
 from qiskit.primitives.containers.observables_array import ObservablesArray
 from qiskit.primitives.primitive_job import PrimitiveJob
 
-from .adjoint import adjoint_vjp
+from .adjoint import MODE_HVP, MODE_JVP, MODE_VJP, derivative_lanes
 from .bindings import Bindings, Plan, bindings_from_pub
 from .kernels import simulate_rows, simulate_states
 from .lanes import simulate_lanes
@@ -54,6 +54,7 @@ _MAX_SNAPSHOT = 1 << 21
 # binding at a time (kernels.simulate_rows).
 _LANE_MAX_QUBITS = 10
 _LANE_AMPLITUDES = 4096
+_DERIVATIVE_AMPLITUDES = 16384
 
 
 @functools.cache
@@ -85,6 +86,29 @@ def _lane_count(num_qubits: int, num_bindings: int, threads: int) -> int:
     lanes = max(4, min(64, _LANE_AMPLITUDES >> num_qubits))
     share = max(1, -(-num_bindings // (2 * threads)))
     return max(4, min(lanes, 1 << (share - 1).bit_length()))
+
+
+def _derivative_lanes(num_qubits: int, num_bindings: int, threads: int) -> int:
+    """Bindings per block of the derivative kernel (one above ten qubits).
+
+    Blocks of about 16384 amplitudes, at most 64 lanes: the derivative passes are vectorised
+    over lanes only from about 20 lanes on (below that LLVM runs its scalar loop), and each
+    pass does several times a forward op's arithmetic. No more than a fair share of the
+    bindings per thread (a power of two, at least 4).
+    """
+    if num_qubits > _LANE_MAX_QUBITS:
+        return 1
+    lanes = max(4, min(64, _DERIVATIVE_AMPLITUDES >> num_qubits))
+    share = max(1, -(-num_bindings // (2 * threads)))
+    return max(4, min(lanes, 1 << (share - 1).bit_length()))
+
+
+def _weights(name: str, array: Any, rows: int, cols: int) -> np.ndarray:
+    """``array`` as a C-contiguous float ``(rows, cols)`` array, or a one-line ``ValueError``."""
+    arr = np.atleast_2d(np.asarray(array, dtype=np.float64))
+    if arr.shape != (rows, cols):
+        raise ValueError(f"{name} must have shape {(rows, cols)}, got {np.shape(array)}")
+    return np.ascontiguousarray(arr)
 
 
 def _evaluate_block(
@@ -295,9 +319,10 @@ class BatchedEstimator(BaseEstimatorV2):
 
         For every binding ``b`` returns :math:`\partial_\theta \sum_c u_{bc}\langle O_c\rangle`
         with respect to every column of ``values`` (the parameters of ``circuit`` in
-        ``circuit.parameters`` order): one forward and one backward sweep per binding instead
-        of ``2P`` parameter-shifted circuits. It equals the parameter-shift gradient to
-        rounding (tested); it is only available for exact simulation.
+        ``circuit.parameters`` order, chain factors of scaled angles included): one forward
+        and one backward sweep per binding instead of ``2P`` parameter-shifted circuits,
+        blocks of bindings side by side. It equals the parameter-shift gradient to rounding
+        (tested); it is only available for exact simulation.
 
         Args:
             circuit: the circuit.
@@ -321,38 +346,173 @@ class BatchedEstimator(BaseEstimatorV2):
             >>> bool(abs(g[0, 0] + np.sin(0.3)) < 1e-12)
             True
         """
+        prog, obs, vals = self._derivative_inputs(circuit, observables, values)
+        cot = _weights("cotangent", cotangent, vals.shape[0], len(observables))
+        grads, _, _ = self._differentiate(prog, obs, MODE_VJP, vals, None, cot, None)
+        return grads
+
+    def jvp(
+        self,
+        circuit: QuantumCircuit,
+        observables: Sequence[Any],
+        values: np.ndarray,
+        tangents: np.ndarray,
+    ) -> tuple[np.ndarray, np.ndarray]:
+        r"""Expectation values and Jacobian-vector products (forward mode), exact.
+
+        For every binding ``b`` and observable ``c`` returns
+        :math:`\langle O_c\rangle(\theta_b)` and
+        :math:`\sum_p \partial_{\theta_p}\langle O_c\rangle(\theta_b)\, t_{bp}`: the state
+        and its tangent :math:`\dot\psi` are carried through one sweep, and
+        :math:`\mathrm{jvp}_c = 2\,\mathrm{Re}\langle\psi|O_c|\dot\psi\rangle`.
+
+        Args:
+            circuit: the circuit.
+            observables: ``C`` observables.
+            values: ``(B, num_parameters)`` bindings (columns in ``circuit.parameters`` order).
+            tangents: ``(B, num_parameters)`` directions ``t``.
+
+        Returns:
+            ``(evs, jvps)``, both ``(B, C)``.
+
+        Raises:
+            ValueError: with a positive default precision or mismatched shapes.
+
+        Example:
+            >>> from qiskit.circuit import Parameter, QuantumCircuit
+            >>> t = Parameter("t")
+            >>> qc = QuantumCircuit(1)
+            >>> _ = qc.ry(2 * t, 0)
+            >>> evs, jv = BatchedEstimator().jvp(qc, ["Z"], np.array([[0.3]]), np.array([[1.0]]))
+            >>> bool(np.isclose(evs[0, 0], np.cos(0.6)) and np.isclose(jv[0, 0], -2 * np.sin(0.6)))
+            True
+        """
+        prog, obs, vals = self._derivative_inputs(circuit, observables, values)
+        tan = _weights("tangents", tangents, vals.shape[0], prog.num_parameters)
+        _, evs, jvps = self._differentiate(prog, obs, MODE_JVP, vals, tan, None, None)
+        return evs, jvps
+
+    def hvp(
+        self,
+        circuit: QuantumCircuit,
+        observables: Sequence[Any],
+        values: np.ndarray,
+        tangents: np.ndarray,
+        weights: np.ndarray,
+        cotangent: np.ndarray | None = None,
+    ) -> np.ndarray:
+        r"""Hessian-vector products of weighted expectation values (second-order adjoint), exact.
+
+        For every binding ``b`` returns
+
+        .. math::
+
+            \sum_c w_{bc} \nabla^2_\theta\langle O_c\rangle(\theta_b)\, t_b
+            + \sum_c u_{bc} \nabla_\theta\langle O_c\rangle(\theta_b),
+
+        the second term only with a ``cotangent`` ``u``: a loss Hessian-vector product needs
+        both (the Gauss-Newton part through ``u``, the residual part through ``w``) and they
+        come from one sweep. Forward over reverse: the state and its tangent are carried
+        forward, then the adjoint state and its tangent backward.
+
+        Args:
+            circuit: the circuit.
+            observables: ``C`` observables.
+            values: ``(B, num_parameters)`` bindings (columns in ``circuit.parameters`` order).
+            tangents: ``(B, num_parameters)`` directions ``t``.
+            weights: ``(B, C)`` weights ``w`` of the Hessians.
+            cotangent: optional ``(B, C)`` weights ``u`` of the gradients.
+
+        Returns:
+            ``(B, num_parameters)``.
+
+        Raises:
+            ValueError: with a positive default precision or mismatched shapes.
+
+        Example:
+            >>> from qiskit.circuit import Parameter, QuantumCircuit
+            >>> t = Parameter("t")
+            >>> qc = QuantumCircuit(1)
+            >>> _ = qc.ry(t, 0)
+            >>> h = BatchedEstimator().hvp(qc, ["Z"], [[0.3]], [[2.0]], [[1.0]])
+            >>> bool(np.isclose(h[0, 0], -2 * np.cos(0.3)))  # d2 cos / dt2 = -cos, times 2
+            True
+        """
+        prog, obs, vals = self._derivative_inputs(circuit, observables, values)
+        nb, nc = vals.shape[0], len(observables)
+        tan = _weights("tangents", tangents, nb, prog.num_parameters)
+        wgt = _weights("weights", weights, nb, nc)
+        cot = np.zeros((nb, nc)) if cotangent is None else _weights("cotangent", cotangent, nb, nc)
+        grads, _, _ = self._differentiate(prog, obs, MODE_HVP, vals, tan, wgt, cot)
+        return grads
+
+    def _derivative_inputs(
+        self, circuit: QuantumCircuit, observables: Sequence[Any], values: np.ndarray
+    ) -> tuple[_Program, _Observables, np.ndarray]:
+        """The program, observables and ``(B, P)`` values of a derivative call, checked."""
         if self._default_precision > 0:
-            raise ValueError("adjoint gradients need an exact estimator (default_precision=0)")
-        prog = self.program(circuit)
-        values = np.ascontiguousarray(np.atleast_2d(values), dtype=np.float64)
-        cot = np.atleast_2d(np.asarray(cotangent, dtype=np.float64))
-        if values.shape[1] != prog.num_parameters:
             raise ValueError(
-                f"values have {values.shape[1]} columns, circuit has {prog.num_parameters} "
-                "parameters"
+                "adjoint gradients need an exact estimator (default_precision=0), got "
+                f"default_precision={self._default_precision}"
             )
-        if cot.shape != (values.shape[0], len(observables)):
+        prog = self.program(circuit)
+        vals = np.atleast_2d(np.asarray(values, dtype=np.float64))
+        if vals.ndim != 2 or vals.shape[1] != prog.num_parameters:
             raise ValueError(
-                f"cotangent must have shape {(values.shape[0], len(observables))}, got {cot.shape}"
+                f"values must have shape (B, {prog.num_parameters}) for a circuit with "
+                f"{prog.num_parameters} parameters, got {np.shape(values)}"
             )
         obs = _compile_observables(ObservablesArray.coerce(list(observables)), circuit.num_qubits)
-        term_obs = np.repeat(np.arange(len(observables)), np.diff(obs.ptr))
-        out = np.empty_like(values)
+        return prog, obs, np.ascontiguousarray(vals)
+
+    def _differentiate(
+        self,
+        prog: _Program,
+        obs: _Observables,
+        mode: int,
+        values: np.ndarray,
+        tangents: np.ndarray | None,
+        wobs: np.ndarray | None,
+        uobs: np.ndarray | None,
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Run the derivative kernel over chunks of ``chunk_size`` bindings."""
+        nb, npar = values.shape
+        nc = len(obs.ptr) - 1
+        term_obs = np.repeat(np.arange(nc, dtype=np.int64), np.diff(obs.ptr))
+        mats4_adj, fixed_rot, op_param = prog.adjoint_arrays
+        none = np.zeros((0, 0))
+        backward = mode != MODE_JVP
+        grads = np.empty((nb, npar)) if backward else none
+        evs = none if backward else np.empty((nb, nc))
+        jvps = none if backward else np.empty((nb, nc))
         with kernel_threads(self._num_threads) as threads:
-            nchunk = 8 * threads
-            for lo in range(0, len(values), self._chunk_size):
-                hi = min(lo + self._chunk_size, len(values))
-                weights = np.ascontiguousarray(cot[lo:hi, term_obs] * obs.coeff)
-                out[lo:hi] = adjoint_vjp(  # type: ignore[call-arg]
+            for lo in range(0, nb, self._chunk_size):
+                hi = min(lo + self._chunk_size, nb)
+                g, e, j = derivative_lanes(  # type: ignore[call-arg]
+                    mode,
                     *prog.kernel_args(),
+                    mats4_adj,
+                    fixed_rot,
+                    op_param,
                     values[lo:hi],
+                    none if tangents is None else tangents[lo:hi],
+                    none if wobs is None else wobs[lo:hi],
+                    none if uobs is None else uobs[lo:hi],
+                    obs.ptr,
                     obs.xmask,
                     obs.zmask,
                     obs.ny,
-                    weights,
-                    nchunk,
+                    obs.coeff,
+                    term_obs,
+                    _derivative_lanes(prog.num_qubits, hi - lo, threads),
+                    threads,
                 )
-        return out
+                if backward:
+                    grads[lo:hi] = g
+                else:
+                    evs[lo:hi] = e
+                    jvps[lo:hi] = j
+        return grads, evs, jvps
 
     def _run(
         self, pubs: list[EstimatorPub], programs: list[_Program] | None = None
