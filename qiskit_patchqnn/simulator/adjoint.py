@@ -87,6 +87,328 @@ def _broadcast(dr, di, sr, si):  # pragma: no cover - compiled
             di[i, lane] = b
 
 
+@njit(cache=True)
+def _run_blocks(
+    blk_lo,
+    blk_hi,
+    mode,
+    num_qubits,
+    op_kind,
+    op_a,
+    op_b,
+    op_c,
+    el_kind,
+    el_param,
+    el_scale,
+    el_shift,
+    el_fixed,
+    fixed,
+    diags,
+    mats4,
+    mats4_adj,
+    fixed_rot,
+    op_param,
+    values,
+    tangents,
+    wobs,
+    uobs,
+    obs_ptr,
+    term_x,
+    term_z,
+    term_ny,
+    term_coeff,
+    term_obs,
+    lanes,
+    grads,
+    evs,
+    jvps,
+):  # pragma: no cover - compiled
+    """Run blocks ``blk_lo:blk_hi`` of :func:`derivative_lanes` (one parallel run).
+
+    Writes the blocks' rows of ``grads`` (vjp, hvp) or of ``evs`` and ``jvps`` (jvp).
+    """
+    nb, npar = values.shape
+    nobs = obs_ptr.shape[0] - 1
+    nterm = term_x.shape[0]
+    tangent = mode != MODE_VJP
+    backward = mode != MODE_JVP
+    second = mode == MODE_HVP
+    dim = 1 << num_qubits
+    nops = op_kind.shape[0]
+    nel = el_kind.shape[0]
+    nl = lanes
+    dt = dim if tangent else 0
+    dl = dim if backward else 0
+    d2 = dim if second else 0
+    pr = np.empty((dim, nl))
+    pi = np.empty((dim, nl))
+    keep_r = np.empty((dim, nl))
+    keep_i = np.empty((dim, nl))
+    dr = np.zeros((dt, nl))
+    di = np.zeros((dt, nl))
+    keep_dr = np.empty((dt, nl))
+    keep_di = np.empty((dt, nl))
+    colr = np.empty((dim, 1))
+    coli = np.empty((dim, 1))
+    coldr = np.empty((dt, 1))
+    coldi = np.empty((dt, 1))
+    lr = np.empty((dl, nl))
+    li = np.empty((dl, nl))
+    tr = np.empty((d2, nl))
+    ti = np.empty((d2, nl))
+    kept = -1
+    vb = np.empty((npar, nl))
+    tb = np.zeros((npar if tangent else 0, nl))
+    ang = np.full((nel, nl), np.nan)
+    adot = np.full((nel if tangent else 0, nl), np.nan)
+    ec = np.empty((nel, nl))
+    es = np.empty((nel, nl))
+    fm = np.empty((nops, 8, nl))
+    fd = np.zeros((nops if tangent else 0, 8, nl))
+    mf = np.empty((8, nl))
+    stale = np.ones(nops, dtype=np.bool_)
+    uniform = np.zeros(nops, dtype=np.bool_)  # the same matrix (and tangent) in every lane
+    has_dot = np.zeros(nops, dtype=np.bool_)
+    new = np.empty(nl)
+    kk = np.empty((8, nl))
+    cs = np.empty(nl)
+    sn = np.empty(nl)
+    acc = np.empty((npar if backward else 0, nl))
+    wt = np.empty((nterm if backward else 0, nl))
+    ut = np.empty((nterm if second else 0, nl))
+    val = np.empty(nl)
+    tot = np.empty(nl)
+    totd = np.empty(nl)
+    accr = np.empty(nl)
+    acci = np.empty(nl)
+    for blk in range(blk_lo, blk_hi):
+        b0 = blk * nl
+        for lane in range(nl):
+            b = min(b0 + lane, nb - 1)
+            for p in range(npar):
+                vb[p, lane] = values[b, p]
+            if tangent:
+                for p in range(npar):
+                    tb[p, lane] = tangents[b, p]
+        # refresh the per-lane caches; `first` is the first op that changed
+        first = nops
+        for o in range(nops):
+            if op_kind[o] != OP_FUSED:
+                continue
+            uniform[o] = True
+            for e in range(op_b[o], op_c[o]):
+                p = el_param[e]
+                if p < 0:
+                    continue
+                shift = el_shift[e]
+                scale = el_scale[e]
+                same = 0
+                spread = 0
+                first_angle = shift + scale * vb[p, 0]
+                for lane in range(nl):
+                    new[lane] = shift + scale * vb[p, lane]
+                    same += new[lane] == ang[e, lane]
+                    spread += new[lane] != first_angle
+                if spread:
+                    uniform[o] = False
+                if same != nl:
+                    stale[o] = True
+                    half = el_kind[e] != EL_P
+                    h = 0.5 * first_angle if half else first_angle
+                    c0 = np.cos(h)  # every lane's value when the angle is uniform
+                    s0 = np.sin(h)
+                    for lane in range(nl):
+                        a = new[lane]
+                        if a != ang[e, lane]:  # NaN never equals: always recomputed
+                            ang[e, lane] = a
+                            if spread:
+                                h = 0.5 * a if half else a
+                                ec[e, lane] = np.cos(h)
+                                es[e, lane] = np.sin(h)
+                            else:
+                                ec[e, lane] = c0
+                                es[e, lane] = s0
+                if tangent:
+                    same = 0
+                    spread = 0
+                    for lane in range(nl):
+                        new[lane] = scale * tb[p, lane]
+                        same += new[lane] == adot[e, lane]
+                        spread += new[lane] != new[0]
+                    if spread:
+                        uniform[o] = False
+                    if same != nl:
+                        stale[o] = True
+                        for lane in range(nl):
+                            adot[e, lane] = new[lane]
+            if stale[o]:
+                first = min(first, o)
+        # forward sweep, resumed from the state saved before the first changed op
+        if 0 <= kept <= first:
+            start = kept
+            pr[:, :] = keep_r
+            pi[:, :] = keep_i
+            if tangent:
+                dr[:, :] = keep_dr
+                di[:, :] = keep_di
+        else:
+            start = 0
+            kept = -1
+        # from |0> on, while every op is the same in every lane, one column stands for all
+        col = start == 0
+        if col:
+            colr[:, :] = 0.0
+            coli[:, :] = 0.0
+            colr[0, 0] = 1.0
+            if tangent:
+                coldr[:, :] = 0.0
+                coldi[:, :] = 0.0
+        live = False  # whether phidot can be nonzero (false before the first tangent)
+        if tangent:
+            for o in range(start):
+                live |= has_dot[o]
+        for o in range(start, nops + 1):
+            if o == first and o > kept:
+                if col:
+                    _broadcast(keep_r, keep_i, colr, coli)
+                    if tangent:
+                        _broadcast(keep_dr, keep_di, coldr, coldi)
+                else:
+                    keep_r[:, :] = pr
+                    keep_i[:, :] = pi
+                    if tangent:
+                        keep_dr[:, :] = dr
+                        keep_di[:, :] = di
+                kept = o
+            kind = op_kind[o] if o < nops else OP_FUSED
+            if col and (o == nops or (kind == OP_FUSED and not uniform[o])):
+                _broadcast(pr, pi, colr, coli)
+                if tangent:
+                    _broadcast(dr, di, coldr, coldi)
+                col = False
+            if o == nops:
+                break
+            sr, si = (colr, coli) if col else (pr, pi)
+            tr_, ti_ = (coldr, coldi) if col else (dr, di)
+            if kind == OP_FUSED:
+                q = op_a[o]
+                if stale[o]:
+                    _fuse(fm[o], op_b[o], op_c[o], el_kind, el_fixed, fixed, ec, es)
+                    if tangent:
+                        has_dot[o] = _fuse_dot(
+                            fd[o], mf, op_b[o], op_c[o], el_kind, el_param, el_fixed,
+                            fixed, ec, es, adot,
+                        )  # fmt: skip
+                    stale[o] = False
+                if tangent and has_dot[o]:
+                    live = True
+                    _fwd_dot(sr, si, tr_, ti_, q, fm[o], fd[o])
+                elif uniform[o]:
+                    _apply_1q_uniform(sr, si, q, fm[o, :, 0])
+                    if live:
+                        _apply_1q_uniform(tr_, ti_, q, fm[o, :, 0])
+                else:
+                    _apply_1q(sr, si, q, fm[o])
+                    if live:
+                        _apply_1q(tr_, ti_, q, fm[o])
+            elif kind == OP_DIAG:
+                _diag(sr, si, diags[op_a[o]])
+                if live:
+                    _diag(tr_, ti_, diags[op_a[o]])
+            elif kind == OP_CX or kind == OP_SWAP:
+                _permute(sr, si, kind, 1 << op_a[o], 1 << op_b[o])
+                if live:
+                    _permute(tr_, ti_, kind, 1 << op_a[o], 1 << op_b[o])
+            else:
+                _apply_mat4(sr, si, mats4[op_c[o]], 1 << op_a[o], 1 << op_b[o])
+                if live:
+                    _apply_mat4(tr_, ti_, mats4[op_c[o]], 1 << op_a[o], 1 << op_b[o])
+        real = min(nl, nb - b0)
+        if not backward:  # expectation values and 2 Re <psi|O|psidot>
+            for c in range(nobs):
+                for lane in range(nl):
+                    tot[lane] = 0.0
+                    totd[lane] = 0.0
+                for m in range(obs_ptr[c], obs_ptr[c + 1]):
+                    _term(pr, pi, term_z[m], term_x[m], term_ny[m], 0, nl, val, accr, acci)
+                    for lane in range(nl):
+                        tot[lane] += term_coeff[m] * val[lane]
+                    if live:
+                        _cross_term(
+                            pr, pi, dr, di, term_x[m], term_z[m], term_ny[m], val, accr, acci
+                        )
+                        for lane in range(nl):
+                            totd[lane] += 2.0 * term_coeff[m] * val[lane]
+                for lane in range(real):
+                    evs[b0 + lane, c] = tot[lane]
+                    jvps[b0 + lane, c] = totd[lane]
+            continue
+        # backward sweep: lam = O_w psi (and Lam = O_w psidot + O_u psi)
+        for t in range(nterm):
+            for lane in range(nl):
+                b = min(b0 + lane, nb - 1)
+                wt[t, lane] = wobs[b, term_obs[t]] * term_coeff[t]
+                if second:
+                    ut[t, lane] = uobs[b, term_obs[t]] * term_coeff[t]
+        lr[:, :] = 0.0
+        li[:, :] = 0.0
+        _add_terms(lr, li, pr, pi, wt, term_x, term_z, term_ny)
+        if second:
+            tr[:, :] = 0.0
+            ti[:, :] = 0.0
+            _add_terms(tr, ti, pr, pi, ut, term_x, term_z, term_ny)
+            if live:
+                _add_terms(tr, ti, dr, di, wt, term_x, term_z, term_ny)
+        acc[:, :] = 0.0
+        for o in range(nops - 1, -1, -1):
+            kind = op_kind[o]
+            if kind == OP_FUSED:
+                q = op_a[o]
+                need = op_param[o]
+                if need:
+                    kk[:, :] = 0.0
+                if second:
+                    _bwd_hvp(pr, pi, dr, di, lr, li, tr, ti, q, fm[o], fd[o], kk, need, has_dot[o])
+                else:
+                    _bwd_adj(pr, pi, lr, li, q, fm[o], uniform[o], kk, need)
+                if need:
+                    _bloch(kk, 0)
+                    if second:
+                        _bloch(kk, 4)
+                    _walk(
+                        op_b[o], op_c[o], el_kind, el_param, el_scale, el_fixed, fixed_rot,
+                        ec, es, adot, kk, cs, sn, acc, second,
+                    )  # fmt: skip
+                continue
+            if kind == OP_DIAG:
+                d = diags[op_a[o]]
+                _diag(pr, pi, d)
+                _diag(lr, li, d)
+                if second:
+                    _diag(dr, di, d)
+                    _diag(tr, ti, d)
+            elif kind == OP_CX or kind == OP_SWAP:
+                abit = 1 << op_a[o]
+                bbit = 1 << op_b[o]
+                _permute(pr, pi, kind, abit, bbit)
+                _permute(lr, li, kind, abit, bbit)
+                if second:
+                    _permute(dr, di, kind, abit, bbit)
+                    _permute(tr, ti, kind, abit, bbit)
+            else:
+                h = mats4_adj[op_c[o]]
+                abit = 1 << op_a[o]
+                bbit = 1 << op_b[o]
+                _apply_mat4(pr, pi, h, abit, bbit)
+                _apply_mat4(lr, li, h, abit, bbit)
+                if second:
+                    _apply_mat4(dr, di, h, abit, bbit)
+                    _apply_mat4(tr, ti, h, abit, bbit)
+        for lane in range(real):
+            for p in range(npar):
+                grads[b0 + lane, p] = acc[p, lane]
+
+
 @njit(parallel=True, cache=True)
 def derivative_lanes(
     mode,
@@ -136,290 +458,46 @@ def derivative_lanes(
     """
     nb, npar = values.shape
     nobs = obs_ptr.shape[0] - 1
-    nterm = term_x.shape[0]
-    tangent = mode != MODE_VJP
     backward = mode != MODE_JVP
-    second = mode == MODE_HVP
     grads = np.zeros((nb if backward else 0, npar))
     evs = np.zeros((0 if backward else nb, nobs))
     jvps = np.zeros((0 if backward else nb, nobs))
-    dim = 1 << num_qubits
-    nops = op_kind.shape[0]
-    nel = el_kind.shape[0]
-    nl = lanes
-    nblocks = (nb + nl - 1) // nl
+    nblocks = (nb + lanes - 1) // lanes
     nruns = max(1, min(nruns, nblocks))
-    dt = dim if tangent else 0
-    dl = dim if backward else 0
-    d2 = dim if second else 0
     for run in prange(nruns):
-        pr = np.empty((dim, nl))
-        pi = np.empty((dim, nl))
-        keep_r = np.empty((dim, nl))
-        keep_i = np.empty((dim, nl))
-        dr = np.zeros((dt, nl))
-        di = np.zeros((dt, nl))
-        keep_dr = np.empty((dt, nl))
-        keep_di = np.empty((dt, nl))
-        colr = np.empty((dim, 1))
-        coli = np.empty((dim, 1))
-        coldr = np.empty((dt, 1))
-        coldi = np.empty((dt, 1))
-        lr = np.empty((dl, nl))
-        li = np.empty((dl, nl))
-        tr = np.empty((d2, nl))
-        ti = np.empty((d2, nl))
-        kept = -1
-        vb = np.empty((npar, nl))
-        tb = np.zeros((npar if tangent else 0, nl))
-        ang = np.full((nel, nl), np.nan)
-        adot = np.full((nel if tangent else 0, nl), np.nan)
-        ec = np.empty((nel, nl))
-        es = np.empty((nel, nl))
-        fm = np.empty((nops, 8, nl))
-        fd = np.zeros((nops if tangent else 0, 8, nl))
-        mf = np.empty((8, nl))
-        stale = np.ones(nops, dtype=np.bool_)
-        uniform = np.zeros(nops, dtype=np.bool_)  # the same matrix (and tangent) in every lane
-        has_dot = np.zeros(nops, dtype=np.bool_)
-        new = np.empty(nl)
-        kk = np.empty((8, nl))
-        cs = np.empty(nl)
-        sn = np.empty(nl)
-        acc = np.empty((npar if backward else 0, nl))
-        wt = np.empty((nterm if backward else 0, nl))
-        ut = np.empty((nterm if second else 0, nl))
-        val = np.empty(nl)
-        tot = np.empty(nl)
-        totd = np.empty(nl)
-        accr = np.empty(nl)
-        acci = np.empty(nl)
-        for blk in range(run * nblocks // nruns, (run + 1) * nblocks // nruns):
-            b0 = blk * nl
-            for lane in range(nl):
-                b = min(b0 + lane, nb - 1)
-                for p in range(npar):
-                    vb[p, lane] = values[b, p]
-                if tangent:
-                    for p in range(npar):
-                        tb[p, lane] = tangents[b, p]
-            # refresh the per-lane caches; `first` is the first op that changed
-            first = nops
-            for o in range(nops):
-                if op_kind[o] != OP_FUSED:
-                    continue
-                uniform[o] = True
-                for e in range(op_b[o], op_c[o]):
-                    p = el_param[e]
-                    if p < 0:
-                        continue
-                    shift = el_shift[e]
-                    scale = el_scale[e]
-                    same = 0
-                    spread = 0
-                    first_angle = shift + scale * vb[p, 0]
-                    for lane in range(nl):
-                        new[lane] = shift + scale * vb[p, lane]
-                        same += new[lane] == ang[e, lane]
-                        spread += new[lane] != first_angle
-                    if spread:
-                        uniform[o] = False
-                    if same != nl:
-                        stale[o] = True
-                        half = el_kind[e] != EL_P
-                        h = 0.5 * first_angle if half else first_angle
-                        c0 = np.cos(h)  # every lane's value when the angle is uniform
-                        s0 = np.sin(h)
-                        for lane in range(nl):
-                            a = new[lane]
-                            if a != ang[e, lane]:  # NaN never equals: always recomputed
-                                ang[e, lane] = a
-                                if spread:
-                                    h = 0.5 * a if half else a
-                                    ec[e, lane] = np.cos(h)
-                                    es[e, lane] = np.sin(h)
-                                else:
-                                    ec[e, lane] = c0
-                                    es[e, lane] = s0
-                    if tangent:
-                        same = 0
-                        spread = 0
-                        for lane in range(nl):
-                            new[lane] = scale * tb[p, lane]
-                            same += new[lane] == adot[e, lane]
-                            spread += new[lane] != new[0]
-                        if spread:
-                            uniform[o] = False
-                        if same != nl:
-                            stale[o] = True
-                            for lane in range(nl):
-                                adot[e, lane] = new[lane]
-                if stale[o]:
-                    first = min(first, o)
-            # forward sweep, resumed from the state saved before the first changed op
-            if 0 <= kept <= first:
-                start = kept
-                pr[:, :] = keep_r
-                pi[:, :] = keep_i
-                if tangent:
-                    dr[:, :] = keep_dr
-                    di[:, :] = keep_di
-            else:
-                start = 0
-                kept = -1
-            # from |0> on, while every op is the same in every lane, one column stands for all
-            col = start == 0
-            if col:
-                colr[:, :] = 0.0
-                coli[:, :] = 0.0
-                colr[0, 0] = 1.0
-                if tangent:
-                    coldr[:, :] = 0.0
-                    coldi[:, :] = 0.0
-            live = False  # whether phidot can be nonzero (false before the first tangent)
-            if tangent:
-                for o in range(start):
-                    live |= has_dot[o]
-            for o in range(start, nops + 1):
-                if o == first and o > kept:
-                    if col:
-                        _broadcast(keep_r, keep_i, colr, coli)
-                        if tangent:
-                            _broadcast(keep_dr, keep_di, coldr, coldi)
-                    else:
-                        keep_r[:, :] = pr
-                        keep_i[:, :] = pi
-                        if tangent:
-                            keep_dr[:, :] = dr
-                            keep_di[:, :] = di
-                    kept = o
-                kind = op_kind[o] if o < nops else OP_FUSED
-                if col and (o == nops or (kind == OP_FUSED and not uniform[o])):
-                    _broadcast(pr, pi, colr, coli)
-                    if tangent:
-                        _broadcast(dr, di, coldr, coldi)
-                    col = False
-                if o == nops:
-                    break
-                sr, si = (colr, coli) if col else (pr, pi)
-                tr_, ti_ = (coldr, coldi) if col else (dr, di)
-                if kind == OP_FUSED:
-                    q = op_a[o]
-                    if stale[o]:
-                        _fuse(fm[o], op_b[o], op_c[o], el_kind, el_fixed, fixed, ec, es)
-                        if tangent:
-                            has_dot[o] = _fuse_dot(
-                                fd[o], mf, op_b[o], op_c[o], el_kind, el_param, el_fixed,
-                                fixed, ec, es, adot,
-                            )  # fmt: skip
-                        stale[o] = False
-                    if tangent and has_dot[o]:
-                        live = True
-                        _fwd_dot(sr, si, tr_, ti_, q, fm[o], fd[o])
-                    elif uniform[o]:
-                        _apply_1q_uniform(sr, si, q, fm[o, :, 0])
-                        if live:
-                            _apply_1q_uniform(tr_, ti_, q, fm[o, :, 0])
-                    else:
-                        _apply_1q(sr, si, q, fm[o])
-                        if live:
-                            _apply_1q(tr_, ti_, q, fm[o])
-                elif kind == OP_DIAG:
-                    _diag(sr, si, diags[op_a[o]])
-                    if live:
-                        _diag(tr_, ti_, diags[op_a[o]])
-                elif kind == OP_CX or kind == OP_SWAP:
-                    _permute(sr, si, kind, 1 << op_a[o], 1 << op_b[o])
-                    if live:
-                        _permute(tr_, ti_, kind, 1 << op_a[o], 1 << op_b[o])
-                else:
-                    _apply_mat4(sr, si, mats4[op_c[o]], 1 << op_a[o], 1 << op_b[o])
-                    if live:
-                        _apply_mat4(tr_, ti_, mats4[op_c[o]], 1 << op_a[o], 1 << op_b[o])
-            real = min(nl, nb - b0)
-            if not backward:  # expectation values and 2 Re <psi|O|psidot>
-                for c in range(nobs):
-                    for lane in range(nl):
-                        tot[lane] = 0.0
-                        totd[lane] = 0.0
-                    for m in range(obs_ptr[c], obs_ptr[c + 1]):
-                        _term(pr, pi, term_z[m], term_x[m], term_ny[m], 0, nl, val, accr, acci)
-                        for lane in range(nl):
-                            tot[lane] += term_coeff[m] * val[lane]
-                        if live:
-                            _cross_term(
-                                pr, pi, dr, di, term_x[m], term_z[m], term_ny[m], val, accr, acci
-                            )
-                            for lane in range(nl):
-                                totd[lane] += 2.0 * term_coeff[m] * val[lane]
-                    for lane in range(real):
-                        evs[b0 + lane, c] = tot[lane]
-                        jvps[b0 + lane, c] = totd[lane]
-                continue
-            # backward sweep: lam = O_w psi (and Lam = O_w psidot + O_u psi)
-            for t in range(nterm):
-                for lane in range(nl):
-                    b = min(b0 + lane, nb - 1)
-                    wt[t, lane] = wobs[b, term_obs[t]] * term_coeff[t]
-                    if second:
-                        ut[t, lane] = uobs[b, term_obs[t]] * term_coeff[t]
-            lr[:, :] = 0.0
-            li[:, :] = 0.0
-            _add_terms(lr, li, pr, pi, wt, term_x, term_z, term_ny)
-            if second:
-                tr[:, :] = 0.0
-                ti[:, :] = 0.0
-                _add_terms(tr, ti, pr, pi, ut, term_x, term_z, term_ny)
-                if live:
-                    _add_terms(tr, ti, dr, di, wt, term_x, term_z, term_ny)
-            acc[:, :] = 0.0
-            for o in range(nops - 1, -1, -1):
-                kind = op_kind[o]
-                if kind == OP_FUSED:
-                    q = op_a[o]
-                    need = op_param[o]
-                    if need:
-                        kk[:, :] = 0.0
-                    if second:
-                        _bwd_hvp(
-                            pr, pi, dr, di, lr, li, tr, ti, q, fm[o], fd[o], kk, need, has_dot[o]
-                        )
-                    else:
-                        _bwd_adj(pr, pi, lr, li, q, fm[o], uniform[o], kk, need)
-                    if need:
-                        _bloch(kk, 0)
-                        if second:
-                            _bloch(kk, 4)
-                        _walk(
-                            op_b[o], op_c[o], el_kind, el_param, el_scale, el_fixed, fixed_rot,
-                            ec, es, adot, kk, cs, sn, acc, second,
-                        )  # fmt: skip
-                    continue
-                if kind == OP_DIAG:
-                    d = diags[op_a[o]]
-                    _diag(pr, pi, d)
-                    _diag(lr, li, d)
-                    if second:
-                        _diag(dr, di, d)
-                        _diag(tr, ti, d)
-                elif kind == OP_CX or kind == OP_SWAP:
-                    abit = 1 << op_a[o]
-                    bbit = 1 << op_b[o]
-                    _permute(pr, pi, kind, abit, bbit)
-                    _permute(lr, li, kind, abit, bbit)
-                    if second:
-                        _permute(dr, di, kind, abit, bbit)
-                        _permute(tr, ti, kind, abit, bbit)
-                else:
-                    h = mats4_adj[op_c[o]]
-                    abit = 1 << op_a[o]
-                    bbit = 1 << op_b[o]
-                    _apply_mat4(pr, pi, h, abit, bbit)
-                    _apply_mat4(lr, li, h, abit, bbit)
-                    if second:
-                        _apply_mat4(dr, di, h, abit, bbit)
-                        _apply_mat4(tr, ti, h, abit, bbit)
-            for lane in range(real):
-                for p in range(npar):
-                    grads[b0 + lane, p] = acc[p, lane]
+        _run_blocks(
+            run * nblocks // nruns,
+            (run + 1) * nblocks // nruns,
+            mode,
+            num_qubits,
+            op_kind,
+            op_a,
+            op_b,
+            op_c,
+            el_kind,
+            el_param,
+            el_scale,
+            el_shift,
+            el_fixed,
+            fixed,
+            diags,
+            mats4,
+            mats4_adj,
+            fixed_rot,
+            op_param,
+            values,
+            tangents,
+            wobs,
+            uobs,
+            obs_ptr,
+            term_x,
+            term_z,
+            term_ny,
+            term_coeff,
+            term_obs,
+            lanes,
+            grads,
+            evs,
+            jvps,
+        )
     return grads, evs, jvps
