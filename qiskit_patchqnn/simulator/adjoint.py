@@ -302,7 +302,7 @@ def _run_blocks(
                     stale[o] = False
                 if tangent and has_dot[o]:
                     live = True
-                    _fwd_dot(sr, si, tr_, ti_, q, fm[o], fd[o])
+                    _fwd_dot(sr, si, tr_, ti_, q, fm[o], fd[o], uniform[o])
                 elif uniform[o]:
                     _apply_1q_uniform(sr, si, q, fm[o, :, 0])
                     if live:
@@ -368,7 +368,10 @@ def _run_blocks(
                 if need:
                     kk[:, :] = 0.0
                 if second:
-                    _bwd_hvp(pr, pi, dr, di, lr, li, tr, ti, q, fm[o], fd[o], kk, need, has_dot[o])
+                    _bwd_hvp(
+                        pr, pi, dr, di, lr, li, tr, ti, q, fm[o], fd[o], uniform[o], kk, need,
+                        has_dot[o],
+                    )  # fmt: skip
                 else:
                     _bwd_adj(pr, pi, lr, li, q, fm[o], uniform[o], kk, need)
                 if need:

@@ -221,6 +221,41 @@ def _rows_tangent(dr, di, sr, si, i, j, m, n):  # pragma: no cover - compiled
 
 
 @njit(cache=True)
+def _rows_tangent_uniform(
+    dr, di, sr, si, i, j, m0, m1, m2, m3, m4, m5, m6, m7, n0, n1, n2, n3, n4, n5, n6, n7
+):  # pragma: no cover - compiled
+    """Like :func:`_rows_tangent` with the same ``M`` and ``N`` in every lane."""
+    for lane in range(sr.shape[1]):
+        ar, ai, br, bi = sr[i, lane], si[i, lane], sr[j, lane], si[j, lane]
+        cr, ci, er, ei = dr[i, lane], di[i, lane], dr[j, lane], di[j, lane]
+        dr[i, lane] = (m0 * cr - m1 * ci + m2 * er - m3 * ei) + (
+            n0 * ar - n1 * ai + n2 * br - n3 * bi
+        )
+        di[i, lane] = (m0 * ci + m1 * cr + m2 * ei + m3 * er) + (
+            n0 * ai + n1 * ar + n2 * bi + n3 * br
+        )
+        dr[j, lane] = (m4 * cr - m5 * ci + m6 * er - m7 * ei) + (
+            n4 * ar - n5 * ai + n6 * br - n7 * bi
+        )
+        di[j, lane] = (m4 * ci + m5 * cr + m6 * ei + m7 * er) + (
+            n4 * ai + n5 * ar + n6 * bi + n7 * br
+        )
+
+
+@njit(cache=True)
+def _rows_apply_uniform(
+    sr, si, i, j, m0, m1, m2, m3, m4, m5, m6, m7
+):  # pragma: no cover - compiled
+    """Like :func:`_rows_apply` with the same matrix in every lane."""
+    for lane in range(sr.shape[1]):
+        ar, ai, br, bi = sr[i, lane], si[i, lane], sr[j, lane], si[j, lane]
+        sr[i, lane] = m0 * ar - m1 * ai + m2 * br - m3 * bi
+        si[i, lane] = m0 * ai + m1 * ar + m2 * bi + m3 * br
+        sr[j, lane] = m4 * ar - m5 * ai + m6 * br - m7 * bi
+        si[j, lane] = m4 * ai + m5 * ar + m6 * bi + m7 * br
+
+
+@njit(cache=True)
 def _rows_undo(sr, si, i, j, m):  # pragma: no cover - compiled
     """``(s_i, s_j) <- M^dagger (s_i, s_j)`` per lane."""
     for lane in range(sr.shape[1]):
@@ -269,6 +304,28 @@ def _rows_undo_tangent(dr, di, sr, si, i, j, m, n):  # pragma: no cover - compil
 
 
 @njit(cache=True)
+def _rows_undo_tangent_uniform(
+    dr, di, sr, si, i, j, m0, m1, m2, m3, m4, m5, m6, m7, n0, n1, n2, n3, n4, n5, n6, n7
+):  # pragma: no cover - compiled
+    """Like :func:`_rows_undo_tangent` with the same ``M`` and ``N`` in every lane."""
+    for lane in range(sr.shape[1]):
+        ar, ai, br, bi = sr[i, lane], si[i, lane], sr[j, lane], si[j, lane]
+        cr, ci, er, ei = dr[i, lane], di[i, lane], dr[j, lane], di[j, lane]
+        dr[i, lane] = (m0 * cr + m1 * ci + m4 * er + m5 * ei) + (
+            n0 * ar + n1 * ai + n4 * br + n5 * bi
+        )
+        di[i, lane] = (m0 * ci - m1 * cr + m4 * ei - m5 * er) + (
+            n0 * ai - n1 * ar + n4 * bi - n5 * br
+        )
+        dr[j, lane] = (m2 * cr + m3 * ci + m6 * er + m7 * ei) + (
+            n2 * ar + n3 * ai + n6 * br + n7 * bi
+        )
+        di[j, lane] = (m2 * ci - m3 * cr + m6 * ei - m7 * er) + (
+            n2 * ai - n3 * ar + n6 * bi - n7 * br
+        )
+
+
+@njit(cache=True)
 def _rows_cross(pr, pi, lr, li, i, j, k, r):  # pragma: no cover - compiled
     """Add the cross sums of ``(phi, lam)`` at rows ``i``, ``j`` to ``k[r:r + 4]``.
 
@@ -285,14 +342,45 @@ def _rows_cross(pr, pi, lr, li, i, j, k, r):  # pragma: no cover - compiled
 
 
 @njit(cache=True)
-def _fwd_dot(pr, pi, dr, di, q, m, n):  # pragma: no cover - compiled
-    r"""``phi <- G phi`` and :math:`\dot\phi \leftarrow G\dot\phi + \dot G\phi` on qubit ``q``."""
+def _fwd_dot(pr, pi, dr, di, q, m, n, uniform):  # pragma: no cover - compiled
+    r"""``phi <- G phi`` and :math:`\dot\phi \leftarrow G\dot\phi + \dot G\phi` on qubit ``q``.
+
+    With ``uniform``, lane 0's ``G`` and :math:`\dot G` serve every lane.
+    """
     dim = pr.shape[0]
     stride = 1 << q
+    m0, m1, m2, m3, m4, m5, m6, m7 = (
+        m[0, 0],
+        m[1, 0],
+        m[2, 0],
+        m[3, 0],
+        m[4, 0],
+        m[5, 0],
+        m[6, 0],
+        m[7, 0],
+    )
+    n0, n1, n2, n3, n4, n5, n6, n7 = (
+        n[0, 0],
+        n[1, 0],
+        n[2, 0],
+        n[3, 0],
+        n[4, 0],
+        n[5, 0],
+        n[6, 0],
+        n[7, 0],
+    )
     for base in range(0, dim, 2 * stride):
         for i in range(base, base + stride):
-            _rows_tangent(dr, di, pr, pi, i, i + stride, m, n)
-            _rows_apply(pr, pi, i, i + stride, m)
+            j = i + stride
+            if uniform:
+                _rows_tangent_uniform(
+                    dr, di, pr, pi, i, j, m0, m1, m2, m3, m4, m5, m6, m7,
+                    n0, n1, n2, n3, n4, n5, n6, n7,
+                )  # fmt: skip
+                _rows_apply_uniform(pr, pi, i, j, m0, m1, m2, m3, m4, m5, m6, m7)
+            else:
+                _rows_tangent(dr, di, pr, pi, i, j, m, n)
+                _rows_apply(pr, pi, i, j, m)
 
 
 @njit(cache=True)
@@ -320,17 +408,40 @@ def _bwd_adj(pr, pi, lr, li, q, m, uniform, k, acc):  # pragma: no cover - compi
 
 
 @njit(cache=True)
-def _bwd_hvp(pr, pi, dr, di, lr, li, tr, ti, q, m, n, k, acc, dot):  # pragma: no cover - compiled
+def _bwd_hvp(
+    pr, pi, dr, di, lr, li, tr, ti, q, m, n, uniform, k, acc, dot
+):  # pragma: no cover - compiled
     r"""Undo a fused op on ``phi``, its tangent, ``lam`` and its tangent ``Lam`` (``tr``, ``ti``).
 
     :math:`\phi \leftarrow G^\dagger\phi`, :math:`\dot\phi \leftarrow G^\dagger\dot\phi +
     \dot G^\dagger\phi`, :math:`\lambda \leftarrow G^\dagger\lambda`, :math:`\Lambda
     \leftarrow G^\dagger\Lambda + \dot G^\dagger\lambda` (the ``dot`` terms only with ``dot``).
     With ``acc``, first add the cross sums (see :func:`_rows_cross`) of ``(phi, lam)`` to
-    ``k[0:4]`` and of ``(phidot, lam)`` plus ``(phi, Lam)`` to ``k[4:8]``.
+    ``k[0:4]`` and of ``(phidot, lam)`` plus ``(phi, Lam)`` to ``k[4:8]``. With ``uniform``,
+    lane 0's ``G`` and :math:`\dot G` serve every lane.
     """
     dim = pr.shape[0]
     stride = 1 << q
+    m0, m1, m2, m3, m4, m5, m6, m7 = (
+        m[0, 0],
+        m[1, 0],
+        m[2, 0],
+        m[3, 0],
+        m[4, 0],
+        m[5, 0],
+        m[6, 0],
+        m[7, 0],
+    )
+    n0, n1, n2, n3, n4, n5, n6, n7 = (
+        n[0, 0],
+        n[1, 0],
+        n[2, 0],
+        n[3, 0],
+        n[4, 0],
+        n[5, 0],
+        n[6, 0],
+        n[7, 0],
+    )
     for base in range(0, dim, 2 * stride):
         for i in range(base, base + stride):
             j = i + stride
@@ -338,6 +449,22 @@ def _bwd_hvp(pr, pi, dr, di, lr, li, tr, ti, q, m, n, k, acc, dot):  # pragma: n
                 _rows_cross(pr, pi, lr, li, i, j, k, 0)
                 _rows_cross(dr, di, lr, li, i, j, k, 4)
                 _rows_cross(pr, pi, tr, ti, i, j, k, 4)
+            if uniform:
+                if dot:
+                    _rows_undo_tangent_uniform(
+                        dr, di, pr, pi, i, j, m0, m1, m2, m3, m4, m5, m6, m7,
+                        n0, n1, n2, n3, n4, n5, n6, n7,
+                    )  # fmt: skip
+                    _rows_undo_tangent_uniform(
+                        tr, ti, lr, li, i, j, m0, m1, m2, m3, m4, m5, m6, m7,
+                        n0, n1, n2, n3, n4, n5, n6, n7,
+                    )  # fmt: skip
+                else:
+                    _rows_undo_uniform(dr, di, i, j, m0, m1, m2, m3, m4, m5, m6, m7)
+                    _rows_undo_uniform(tr, ti, i, j, m0, m1, m2, m3, m4, m5, m6, m7)
+                _rows_undo_uniform(pr, pi, i, j, m0, m1, m2, m3, m4, m5, m6, m7)
+                _rows_undo_uniform(lr, li, i, j, m0, m1, m2, m3, m4, m5, m6, m7)
+                continue
             if dot:
                 _rows_undo_tangent(dr, di, pr, pi, i, j, m, n)
                 _rows_undo_tangent(tr, ti, lr, li, i, j, m, n)
