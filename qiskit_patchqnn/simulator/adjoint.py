@@ -30,8 +30,17 @@ output then follows from 2x2 algebra per lane (:mod:`.passes`).
 
 The blocks of bindings, per-lane caches of cosines, sines and fused matrices, the resumption
 of a block from the state saved before its first changed op and the parallel runs are those of
-:func:`.lanes.simulate_lanes`. A lane's arithmetic does not depend on its neighbours or on the
-block it falls in, so results do not depend on how bindings are chunked.
+:func:`.lanes.simulate_lanes`. In addition, from ``|0>`` on and while every op is the same in
+every lane (the weights-only first block of a patch circuit, for bindings that share their
+weights), one column is simulated for the whole block. A lane's arithmetic does not depend on
+its neighbours, the block it falls in or whether a saved value was reused, so results do not
+depend on how bindings are chunked or blocked (bitwise).
+
+Memory per parallel run: about a dozen ``(2**n, lanes)`` arrays, per-op fused matrices (and
+tangents) ``(ops, 8, lanes)``, per-element caches ``(elements, lanes)`` and one output row per
+lane ``(P, lanes)``; nothing grows with the number of parameters beyond that.
+
+One compiled kernel serves all three modes (``mode`` is an argument), compiled on first use.
 """
 
 from __future__ import annotations

@@ -15,7 +15,9 @@ single-qubit rotations, merged diagonal two-qubit layers and permutation gates
 loops, parallel over bindings: blocks of bindings side by side for up to ten qubits
 (``lanes.py``), one binding at a time above that (``kernels.py``). It implements Qiskit's
 :class:`~qiskit.primitives.BaseEstimatorV2`, so PUB broadcasting, result shapes and metadata are
-the same as for any other estimator.
+the same as for any other estimator. Outside the primitive API it also differentiates exactly:
+:meth:`BatchedEstimator.vjp`, :meth:`~BatchedEstimator.jvp` and :meth:`~BatchedEstimator.hvp`
+(``adjoint.py``).
 """
 
 from __future__ import annotations
@@ -103,9 +105,17 @@ def _derivative_lanes(num_qubits: int, num_bindings: int, threads: int) -> int:
     return max(min(4, lanes), min(lanes, 1 << (share - 1).bit_length()))
 
 
+def _real_array(name: str, array: Any) -> np.ndarray:
+    """``array`` as a float array with at least two axes, or a one-line ``TypeError``."""
+    arr = np.asarray(array)
+    if arr.dtype.kind not in "biuf":
+        raise TypeError(f"{name} must be an array of real numbers, got dtype {arr.dtype}")
+    return np.atleast_2d(arr.astype(np.float64, copy=False))
+
+
 def _weights(name: str, array: Any, rows: int, cols: int) -> np.ndarray:
-    """``array`` as a C-contiguous float ``(rows, cols)`` array, or a one-line ``ValueError``."""
-    arr = np.atleast_2d(np.asarray(array, dtype=np.float64))
+    """``array`` as a C-contiguous float ``(rows, cols)`` array, or a one-line error."""
+    arr = _real_array(name, array)
     if arr.shape != (rows, cols):
         raise ValueError(f"{name} must have shape {(rows, cols)}, got {np.shape(array)}")
     return np.ascontiguousarray(arr)
@@ -194,6 +204,12 @@ class BatchedEstimator(BaseEstimatorV2):
     as it is: only its distinct rows are stored and their rotation angles evaluated once.
     When every observable term acts on at most one qubit, the single-qubit gates after the
     last two-qubit gate are folded into the measurement of reduced density matrices.
+
+    For exact simulation (``default_precision=0``) :meth:`vjp`, :meth:`jvp` and :meth:`hvp`
+    give vector-Jacobian, Jacobian-vector and Hessian-vector products of the expectation
+    values with respect to the circuit's parameters, for plain ``(B, P)`` arrays of bindings,
+    in-process (the Dask ``client`` is not used), streamed in chunks of ``chunk_size`` on
+    ``num_threads`` threads.
 
     Args:
         default_precision: when positive, Gaussian noise of this standard deviation is added to
@@ -456,7 +472,7 @@ class BatchedEstimator(BaseEstimatorV2):
                 f"default_precision={self._default_precision}"
             )
         prog = self.program(circuit)
-        vals = np.atleast_2d(np.asarray(values, dtype=np.float64))
+        vals = _real_array("values", values)
         if vals.ndim != 2 or vals.shape[1] != prog.num_parameters:
             raise ValueError(
                 f"values must have shape (B, {prog.num_parameters}) for a circuit with "

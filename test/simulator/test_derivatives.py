@@ -420,6 +420,10 @@ def test_exact_estimator_and_shapes_are_required() -> None:
         est.hvp(qc, obs, v, v, u.T)
     with pytest.raises(ValueError, match=r"cotangent must have shape \(2, 3\)"):
         est.hvp(qc, obs, v, v, u, u[:, :2])
+    with pytest.raises(TypeError, match="tangents must be an array of real numbers"):
+        est.jvp(qc, obs, v, [["a"] * 6] * 2)
+    with pytest.raises(TypeError, match="values must be an array of real numbers"):
+        est.vjp(qc, obs, np.full((2, 6), 1j), u)
 
 
 def test_empty_batches_and_parameterless_circuits() -> None:
