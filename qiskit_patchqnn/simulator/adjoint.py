@@ -26,7 +26,8 @@ cotangent whose gradient is added), undone as :math:`\Lambda \leftarrow G^\dagge
 
 A fused op is never undone element by element: one pass over its amplitude pairs sums the
 2x2 cross matrices of the end-of-op states and applies :math:`G^\dagger`; every element's
-output then follows from 2x2 algebra per lane (:mod:`.passes`).
+output then follows from 2x2 algebra per lane (:mod:`.elements`); the state passes are in
+:mod:`.passes`.
 
 The blocks of bindings, per-lane caches of cosines, sines and fused matrices, the resumption
 of a block from the state saved before its first changed op and the parallel runs are those of
@@ -48,9 +49,10 @@ from __future__ import annotations
 import numpy as np
 from numba import njit, prange
 
+from .elements import _bloch, _fuse_dot, _walk
 from .lanes import _apply_1q, _apply_1q_uniform, _apply_mat4, _fuse, _swap_rows
 from .ops import EL_P, OP_CX, OP_DIAG, OP_FUSED, OP_SWAP
-from .passes import _add_terms, _bloch, _bwd_adj, _bwd_hvp, _cross_term, _fuse_dot, _fwd_dot, _walk
+from .passes import _add_terms, _bwd_adj, _bwd_hvp, _cross_term, _fwd_dot
 from .readout import _term
 
 MODE_VJP = 0

@@ -17,7 +17,7 @@ loops, parallel over bindings: blocks of bindings side by side for up to ten qub
 :class:`~qiskit.primitives.BaseEstimatorV2`, so PUB broadcasting, result shapes and metadata are
 the same as for any other estimator. Outside the primitive API it also differentiates exactly:
 :meth:`BatchedEstimator.vjp`, :meth:`~BatchedEstimator.jvp` and :meth:`~BatchedEstimator.hvp`
-(``adjoint.py``).
+(``adjoint.py``, driven by ``differentiation.py``).
 """
 
 from __future__ import annotations
@@ -39,8 +39,9 @@ from qiskit.primitives.containers.estimator_pub import EstimatorPub
 from qiskit.primitives.containers.observables_array import ObservablesArray
 from qiskit.primitives.primitive_job import PrimitiveJob
 
-from .adjoint import MODE_HVP, MODE_JVP, MODE_VJP, derivative_lanes
+from .adjoint import MODE_HVP, MODE_JVP, MODE_VJP
 from .bindings import Bindings, Plan, bindings_from_pub
+from .differentiation import bindings_matrix, differentiate, weights_matrix
 from .kernels import simulate_rows, simulate_states
 from .lanes import simulate_lanes
 from .ops import kernel_threads, max_threads
@@ -56,7 +57,6 @@ _MAX_SNAPSHOT = 1 << 21
 # binding at a time (kernels.simulate_rows).
 _LANE_MAX_QUBITS = 10
 _LANE_AMPLITUDES = 4096
-_DERIVATIVE_AMPLITUDES = 1 << 20
 
 
 @functools.cache
@@ -88,37 +88,6 @@ def _lane_count(num_qubits: int, num_bindings: int, threads: int) -> int:
     lanes = max(4, min(64, _LANE_AMPLITUDES >> num_qubits))
     share = max(1, -(-num_bindings // (2 * threads)))
     return max(4, min(lanes, 1 << (share - 1).bit_length()))
-
-
-def _derivative_lanes(num_qubits: int, num_bindings: int, threads: int) -> int:
-    """Bindings per block of the derivative kernel, at every width.
-
-    64 lanes where a block of ``2**n x 64`` amplitudes fits the budget of 2**20 (up to 14
-    qubits), fewer above: the derivative passes are vectorised over lanes only from about 20
-    lanes on (LLVM runs its scalar loop below that), and measured on 9-12 qubits 64 lanes
-    beat 16 by 1.5-2x and one lane by 4x although the blocks leave the L2 cache. No more than
-    a fair share of the bindings per thread (a power of two, at least 4 where the budget
-    allows).
-    """
-    lanes = max(1, min(64, _DERIVATIVE_AMPLITUDES >> num_qubits))
-    share = max(1, -(-num_bindings // (2 * threads)))
-    return max(min(4, lanes), min(lanes, 1 << (share - 1).bit_length()))
-
-
-def _real_array(name: str, array: Any) -> np.ndarray:
-    """``array`` as a float array with at least two axes, or a one-line ``TypeError``."""
-    arr = np.asarray(array)
-    if arr.dtype.kind not in "biuf":
-        raise TypeError(f"{name} must be an array of real numbers, got dtype {arr.dtype}")
-    return np.atleast_2d(arr.astype(np.float64, copy=False))
-
-
-def _weights(name: str, array: Any, rows: int, cols: int) -> np.ndarray:
-    """``array`` as a C-contiguous float ``(rows, cols)`` array, or a one-line error."""
-    arr = _real_array(name, array)
-    if arr.shape != (rows, cols):
-        raise ValueError(f"{name} must have shape {(rows, cols)}, got {np.shape(array)}")
-    return np.ascontiguousarray(arr)
 
 
 def _evaluate_block(
@@ -363,8 +332,8 @@ class BatchedEstimator(BaseEstimatorV2):
             True
         """
         prog, obs, vals = self._derivative_inputs(circuit, observables, values)
-        cot = _weights("cotangent", cotangent, vals.shape[0], len(observables))
-        grads, _, _ = self._differentiate(prog, obs, MODE_VJP, vals, None, cot, None)
+        cot = weights_matrix("cotangent", cotangent, vals.shape[0], len(observables))
+        grads, _, _ = differentiate(prog, obs, MODE_VJP, vals, None, cot, None, *self._chunks)
         return grads
 
     def jvp(
@@ -404,8 +373,8 @@ class BatchedEstimator(BaseEstimatorV2):
             True
         """
         prog, obs, vals = self._derivative_inputs(circuit, observables, values)
-        tan = _weights("tangents", tangents, vals.shape[0], prog.num_parameters)
-        _, evs, jvps = self._differentiate(prog, obs, MODE_JVP, vals, tan, None, None)
+        tan = weights_matrix("tangents", tangents, vals.shape[0], prog.num_parameters)
+        _, evs, jvps = differentiate(prog, obs, MODE_JVP, vals, tan, None, None, *self._chunks)
         return evs, jvps
 
     def hvp(
@@ -456,11 +425,20 @@ class BatchedEstimator(BaseEstimatorV2):
         """
         prog, obs, vals = self._derivative_inputs(circuit, observables, values)
         nb, nc = vals.shape[0], len(observables)
-        tan = _weights("tangents", tangents, nb, prog.num_parameters)
-        wgt = _weights("weights", weights, nb, nc)
-        cot = np.zeros((nb, nc)) if cotangent is None else _weights("cotangent", cotangent, nb, nc)
-        grads, _, _ = self._differentiate(prog, obs, MODE_HVP, vals, tan, wgt, cot)
+        tan = weights_matrix("tangents", tangents, nb, prog.num_parameters)
+        wgt = weights_matrix("weights", weights, nb, nc)
+        cot = (
+            np.zeros((nb, nc))
+            if cotangent is None
+            else weights_matrix("cotangent", cotangent, nb, nc)
+        )
+        grads, _, _ = differentiate(prog, obs, MODE_HVP, vals, tan, wgt, cot, *self._chunks)
         return grads
+
+    @property
+    def _chunks(self) -> tuple[int, int | None]:
+        """``(chunk_size, num_threads)`` for :func:`.differentiation.differentiate`."""
+        return self._chunk_size, self._num_threads
 
     def _derivative_inputs(
         self, circuit: QuantumCircuit, observables: Sequence[Any], values: np.ndarray
@@ -472,63 +450,9 @@ class BatchedEstimator(BaseEstimatorV2):
                 f"default_precision={self._default_precision}"
             )
         prog = self.program(circuit)
-        vals = _real_array("values", values)
-        if vals.ndim != 2 or vals.shape[1] != prog.num_parameters:
-            raise ValueError(
-                f"values must have shape (B, {prog.num_parameters}) for a circuit with "
-                f"{prog.num_parameters} parameters, got {np.shape(values)}"
-            )
+        vals = bindings_matrix(values, prog.num_parameters)
         obs = _compile_observables(ObservablesArray.coerce(list(observables)), circuit.num_qubits)
-        return prog, obs, np.ascontiguousarray(vals)
-
-    def _differentiate(
-        self,
-        prog: _Program,
-        obs: _Observables,
-        mode: int,
-        values: np.ndarray,
-        tangents: np.ndarray | None,
-        wobs: np.ndarray | None,
-        uobs: np.ndarray | None,
-    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """Run the derivative kernel over chunks of ``chunk_size`` bindings."""
-        nb, npar = values.shape
-        nc = len(obs.ptr) - 1
-        term_obs = np.repeat(np.arange(nc, dtype=np.int64), np.diff(obs.ptr))
-        mats4_adj, fixed_rot, op_param = prog.adjoint_arrays
-        none = np.zeros((0, 0))
-        backward = mode != MODE_JVP
-        grads = np.empty((nb, npar)) if backward else none
-        evs = none if backward else np.empty((nb, nc))
-        jvps = none if backward else np.empty((nb, nc))
-        with kernel_threads(self._num_threads) as threads:
-            for lo in range(0, nb, self._chunk_size):
-                hi = min(lo + self._chunk_size, nb)
-                g, e, j = derivative_lanes(  # type: ignore[call-arg]
-                    mode,
-                    *prog.kernel_args(),
-                    mats4_adj,
-                    fixed_rot,
-                    op_param,
-                    values[lo:hi],
-                    none if tangents is None else tangents[lo:hi],
-                    none if wobs is None else wobs[lo:hi],
-                    none if uobs is None else uobs[lo:hi],
-                    obs.ptr,
-                    obs.xmask,
-                    obs.zmask,
-                    obs.ny,
-                    obs.coeff,
-                    term_obs,
-                    _derivative_lanes(prog.num_qubits, hi - lo, threads),
-                    threads,
-                )
-                if backward:
-                    grads[lo:hi] = g
-                else:
-                    evs[lo:hi] = e
-                    jvps[lo:hi] = j
-        return grads, evs, jvps
+        return prog, obs, vals
 
     def _run(
         self, pubs: list[EstimatorPub], programs: list[_Program] | None = None

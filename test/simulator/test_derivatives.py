@@ -19,7 +19,7 @@ from qiskit.circuit import Parameter, ParameterExpression, ParameterVector, Quan
 from qiskit.circuit.library import U1Gate, UGate, iSwapGate
 from qiskit.quantum_info import SparsePauliOp
 
-import qiskit_patchqnn.simulator.estimator as estimator_module
+import qiskit_patchqnn.simulator.differentiation as differentiation_module
 from qiskit_patchqnn.circuits import patch_circuit, readout_observables
 from qiskit_patchqnn.derivatives.shifts import (
     combine_gradient,
@@ -390,7 +390,7 @@ def test_chunks_lanes_and_threads_change_no_bit(monkeypatch: pytest.MonkeyPatch)
     same(BatchedEstimator(chunk_size=5, num_threads=1))
     same(BatchedEstimator(chunk_size=7, num_threads=2))
     for lanes in (1, 3, 5, 8, 64):
-        monkeypatch.setattr(estimator_module, "_derivative_lanes", lambda n, b, t, k=lanes: k)
+        monkeypatch.setattr(differentiation_module, "_derivative_lanes", lambda n, b, t, k=lanes: k)
         same(BatchedEstimator())
 
 
