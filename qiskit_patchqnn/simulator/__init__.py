@@ -16,7 +16,11 @@ The layers, in the order data flows through them:
   factored into broadcast parts);
 * :mod:`.lanes` (blocks of bindings side by side, up to ten qubits) and :mod:`.kernels` (one
   binding at a time) run the program; :mod:`.readout` measures the lane blocks;
-* :mod:`.adjoint` differentiates expectation values by the adjoint method;
+* :mod:`.adjoint` differentiates expectation values over blocks of bindings side by side:
+  vector-Jacobian products (adjoint method), Jacobian-vector products (tangents carried
+  forward) and Hessian-vector products (forward over reverse), from state passes in
+  :mod:`.passes` and per-element 2x2 algebra in :mod:`.elements`, driven (checked,
+  chunked, threaded) by :mod:`.differentiation`;
 * :mod:`.ops` holds the op and element codes every kernel shares and the one place where
   Numba's thread count is set (and restored);
 * :mod:`.estimator` is the :class:`~qiskit.primitives.BaseEstimatorV2` on top.
