@@ -23,11 +23,13 @@ The layers, in the order data flows through them:
   chunked, threaded) by :mod:`.differentiation`;
 * :mod:`.ops` holds the op and element codes every kernel shares and the one place where
   Numba's thread count is set (and restored);
-* :mod:`.estimator` is the :class:`~qiskit.primitives.BaseEstimatorV2` on top.
+* :mod:`.estimator` is the :class:`~qiskit.primitives.BaseEstimatorV2` on top;
+* :func:`warm_up` compiles every kernel into Numba's on-disk cache ahead of first use.
 """
 
 from .estimator import BatchedEstimator, statevectors
 from .program import SUPPORTED_GATES, UnsupportedCircuitError, compile_circuit
+from .warmup import warm_up
 
 __all__ = [
     "SUPPORTED_GATES",
@@ -35,4 +37,5 @@ __all__ = [
     "UnsupportedCircuitError",
     "compile_circuit",
     "statevectors",
+    "warm_up",
 ]

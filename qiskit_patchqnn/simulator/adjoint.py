@@ -29,25 +29,30 @@ A fused op is never undone element by element: one pass over its amplitude pairs
 output then follows from 2x2 algebra per lane (:mod:`.elements`); the state passes are in
 :mod:`.passes`.
 
-The blocks of bindings, per-lane caches of cosines, sines and fused matrices, the resumption
-of a block from the state saved before its first changed op and the parallel runs are those of
-:func:`.lanes.simulate_lanes`. In addition, from ``|0>`` on and while every op is the same in
-every lane (the weights-only first block of a patch circuit, for bindings that share their
-weights), one column is simulated for the whole block. A lane's arithmetic does not depend on
-its neighbours, the block it falls in or whether a saved value was reused, so results do not
-depend on how bindings are chunked or blocked (bitwise).
+The blocks of bindings, per-lane caches of cosines, sines and fused matrices and the resumption
+of a block from the state saved before its first changed op are those of
+:func:`.lanes.simulate_lanes`; contiguous runs of blocks run on threads
+(:func:`run_blocks` releases the GIL; :mod:`.differentiation` starts the runs). In addition,
+from ``|0>`` on and while every op is the same in every lane (the weights-only first block of a
+patch circuit, for bindings that share their weights), one column is simulated for the whole
+block. A lane's arithmetic does not depend on its neighbours, the block it falls in or whether a
+saved value was reused, so results do not depend on how bindings are chunked or blocked
+(bitwise).
 
-Memory per parallel run: about a dozen ``(2**n, lanes)`` arrays, per-op fused matrices (and
+Memory per run: about a dozen ``(2**n, lanes)`` arrays, per-op fused matrices (and
 tangents) ``(ops, 8, lanes)``, per-element caches ``(elements, lanes)`` and one output row per
 lane ``(P, lanes)``; nothing grows with the number of parameters beyond that.
 
 One compiled kernel serves all three modes (``mode`` is an argument), compiled on first use.
+It is a plain ``nogil`` function run on Python threads rather than a ``parallel=True`` Numba
+kernel: the parallel wrapper made LLVM optimise the whole kernel a second time, which cost
+about 17 s of the first call's compilation (measured: 40 s with it).
 """
 
 from __future__ import annotations
 
 import numpy as np
-from numba import njit, prange
+from numba import njit
 
 from .elements import _bloch, _fuse_dot, _walk
 from .lanes import _apply_1q, _apply_1q_uniform, _apply_mat4, _fuse, _swap_rows
@@ -98,8 +103,8 @@ def _broadcast(dr, di, sr, si):  # pragma: no cover - compiled
             di[i, lane] = b
 
 
-@njit(cache=True)
-def _run_blocks(
+@njit(nogil=True, cache=True)
+def run_blocks(
     blk_lo,
     blk_hi,
     mode,
@@ -134,9 +139,20 @@ def _run_blocks(
     evs,
     jvps,
 ):  # pragma: no cover - compiled
-    """Run blocks ``blk_lo:blk_hi`` of :func:`derivative_lanes` (one parallel run).
+    """Derivatives of the bindings in blocks ``blk_lo:blk_hi`` of ``lanes`` (one run).
 
-    Writes the blocks' rows of ``grads`` (vjp, hvp) or of ``evs`` and ``jvps`` (jvp).
+    ``mode`` is :data:`MODE_VJP` (``grads``: the gradient of ``sum_c wobs[b, c] <O_c>``),
+    :data:`MODE_JVP` (``evs`` and ``jvps`` ``(B, C)`` along ``tangents``) or :data:`MODE_HVP`
+    (``grads``: the derivative along ``tangents`` of the gradient of ``sum_c wobs[b, c] <O_c>``,
+    plus the gradient of ``sum_c uobs[b, c] <O_c>``); the run writes its blocks' rows of those
+    outputs only, so runs on different threads never touch the same memory.
+
+    Observable ``c`` is the sum over ``m`` in ``obs_ptr[c]:obs_ptr[c + 1]`` of
+    ``term_coeff[m]`` times the Pauli term ``(term_x[m], term_z[m], term_ny[m])``;
+    ``term_obs[m]`` is its observable. ``mats4_adj`` holds the conjugate transposes of
+    ``mats4``, ``fixed_rot`` the Bloch rotations of ``fixed`` and ``op_param[o]`` whether op
+    ``o`` has a parameterised element. The last block is padded with copies of the last
+    binding, whose results are dropped.
     """
     nb, npar = values.shape
     nobs = obs_ptr.shape[0] - 1
@@ -421,97 +437,3 @@ def _run_blocks(
         for lane in range(real):
             for p in range(npar):
                 grads[b0 + lane, p] = acc[p, lane]
-
-
-@njit(parallel=True, cache=True)
-def derivative_lanes(
-    mode,
-    num_qubits,
-    op_kind,
-    op_a,
-    op_b,
-    op_c,
-    el_kind,
-    el_param,
-    el_scale,
-    el_shift,
-    el_fixed,
-    fixed,
-    diags,
-    mats4,
-    mats4_adj,
-    fixed_rot,
-    op_param,
-    values,
-    tangents,
-    wobs,
-    uobs,
-    obs_ptr,
-    term_x,
-    term_z,
-    term_ny,
-    term_coeff,
-    term_obs,
-    lanes,
-    nruns,
-):  # pragma: no cover - compiled
-    """Derivatives of expectation values for ``B`` bindings ``values`` ``(B, P)``.
-
-    ``mode`` is :data:`MODE_VJP` (returns ``grads``: the gradient of
-    ``sum_c wobs[b, c] <O_c>``), :data:`MODE_JVP` (returns ``evs`` and ``jvps`` ``(B, C)``
-    along ``tangents``) or :data:`MODE_HVP` (``grads``: the derivative along ``tangents`` of
-    the gradient of ``sum_c wobs[b, c] <O_c>``, plus the gradient of ``sum_c uobs[b, c]
-    <O_c>``). The outputs a mode does not produce have zero rows.
-
-    Observable ``c`` is the sum over ``m`` in ``obs_ptr[c]:obs_ptr[c + 1]`` of
-    ``term_coeff[m]`` times the Pauli term ``(term_x[m], term_z[m], term_ny[m])``;
-    ``term_obs[m]`` is its observable. ``mats4_adj`` holds the conjugate transposes of
-    ``mats4``, ``fixed_rot`` the Bloch rotations of ``fixed`` and ``op_param[o]`` whether op
-    ``o`` has a parameterised element. Blocks of ``lanes`` bindings run in ``nruns``
-    contiguous runs in parallel (see :func:`.lanes.simulate_lanes`).
-    """
-    nb, npar = values.shape
-    nobs = obs_ptr.shape[0] - 1
-    backward = mode != MODE_JVP
-    grads = np.zeros((nb if backward else 0, npar))
-    evs = np.zeros((0 if backward else nb, nobs))
-    jvps = np.zeros((0 if backward else nb, nobs))
-    nblocks = (nb + lanes - 1) // lanes
-    nruns = max(1, min(nruns, nblocks))
-    for run in prange(nruns):
-        _run_blocks(
-            run * nblocks // nruns,
-            (run + 1) * nblocks // nruns,
-            mode,
-            num_qubits,
-            op_kind,
-            op_a,
-            op_b,
-            op_c,
-            el_kind,
-            el_param,
-            el_scale,
-            el_shift,
-            el_fixed,
-            fixed,
-            diags,
-            mats4,
-            mats4_adj,
-            fixed_rot,
-            op_param,
-            values,
-            tangents,
-            wobs,
-            uobs,
-            obs_ptr,
-            term_x,
-            term_z,
-            term_ny,
-            term_coeff,
-            term_obs,
-            lanes,
-            grads,
-            evs,
-            jvps,
-        )
-    return grads, evs, jvps

@@ -9,8 +9,10 @@
 """Driving the derivative kernel (:mod:`.adjoint`) for :class:`~.estimator.BatchedEstimator`.
 
 Arguments are checked and turned into C-contiguous float arrays, bindings are streamed in
-chunks, each chunk runs on the kernel threads of :func:`.ops.kernel_threads` in blocks of
-:func:`_derivative_lanes` bindings.
+chunks, and each chunk's blocks of :func:`_derivative_lanes` bindings are split into one
+contiguous run per kernel thread (:func:`.ops.kernel_threads`); the runs execute
+:func:`.adjoint.run_blocks` (compiled, GIL released) on :func:`.ops.run_in_threads`. Every
+run writes its own rows, so the results do not depend on the thread count.
 """
 
 from __future__ import annotations
@@ -19,11 +21,12 @@ from typing import Any
 
 import numpy as np
 
-from .adjoint import MODE_JVP, derivative_lanes
-from .ops import kernel_threads
+from .adjoint import MODE_JVP, run_blocks
+from .ops import compile_notice, kernel_threads, run_in_threads
 from .program import _Observables, _Program
 
 __all__ = ["bindings_matrix", "differentiate", "weights_matrix"]
+
 
 _DERIVATIVE_AMPLITUDES = 1 << 20
 
@@ -136,7 +139,11 @@ def differentiate(
     with kernel_threads(num_threads) as threads:
         for lo in range(0, nb, chunk_size):
             hi = min(lo + chunk_size, nb)
-            g, e, j = derivative_lanes(  # type: ignore[call-arg]
+            g = grads[lo:hi] if backward else none
+            e = none if backward else evs[lo:hi]
+            j = none if backward else jvps[lo:hi]
+            lanes = _derivative_lanes(prog.num_qubits, hi - lo, threads)
+            args = (
                 mode,
                 *prog.kernel_args(),
                 mats4_adj,
@@ -152,12 +159,14 @@ def differentiate(
                 obs.ny,
                 obs.coeff,
                 term_obs,
-                _derivative_lanes(prog.num_qubits, hi - lo, threads),
-                threads,
+                lanes,
+                g,
+                e,
+                j,
             )
-            if backward:
-                grads[lo:hi] = g
-            else:
-                evs[lo:hi] = e
-                jvps[lo:hi] = j
+            nblocks = (hi - lo + lanes - 1) // lanes
+            nruns = max(1, min(threads, nblocks))
+            bounds = [(r * nblocks // nruns, (r + 1) * nblocks // nruns) for r in range(nruns)]
+            with compile_notice(run_blocks, "the exact simulator's derivative kernel"):
+                run_in_threads(run_blocks, bounds, args)
     return grads, evs, jvps

@@ -135,8 +135,8 @@ def _evaluate_block(
                 prog.tail_op,
                 term_q,
                 term_w,
-                lanes,
-                threads,  # one contiguous run per thread: fewer cold starts of its caches
+                lanes=lanes,
+                nruns=threads,  # one contiguous run per thread: fewer cold starts of its caches
             )
         row_param = np.repeat(np.arange(k, dtype=np.int64), f)
         row_obs = (obs_base[:, None] + obs_offsets[None, :]).reshape(-1)

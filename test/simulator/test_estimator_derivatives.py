@@ -441,3 +441,20 @@ def test_empty_batches_and_parameterless_circuits() -> None:
         3,
         0,
     )
+
+
+def test_compile_notice_speaks_only_while_a_first_call_is_slow(capsys):
+    import time
+    from types import SimpleNamespace
+
+    from qiskit_patchqnn.simulator.ops import compile_notice
+
+    with compile_notice(SimpleNamespace(signatures=[]), "a test kernel", after=0.05):
+        time.sleep(0.3)  # a first call that compiles
+    assert "compiling a test kernel (first use" in capsys.readouterr().err
+    with compile_notice(SimpleNamespace(signatures=[]), "a test kernel", after=0.5):
+        pass  # loaded from cache: quick, nothing said
+    with compile_notice(SimpleNamespace(signatures=["f8(f8)"]), "a test kernel", after=0.0):
+        time.sleep(0.1)  # compiled in this process already: never said
+    time.sleep(0.6)
+    assert capsys.readouterr().err == ""
