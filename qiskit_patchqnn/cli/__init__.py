@@ -6,7 +6,7 @@
 # license in the LICENSE file in the root directory of this source tree or at
 # http://www.apache.org/licenses/LICENSE-2.0.
 
-"""The ``patchqnn`` command: train, hessian, landscape, sweep, report, reproduce, demo.
+"""The ``patchqnn`` command: train, hessian, landscape, sweep, report, reproduce, demo, warmup.
 
 One module per subcommand; every one goes through the sweep runner and run store of
 :mod:`qiskit_patchqnn.experiments`, so a run trained by ``patchqnn train`` is a one-run sweep
@@ -30,7 +30,7 @@ def build_parser() -> argparse.ArgumentParser:
         'report'
     """
     from .. import __version__
-    from . import demo, hessian, landscape, report, reproduce, sweep, train
+    from . import demo, hessian, landscape, report, reproduce, sweep, train, warmup
 
     parser = argparse.ArgumentParser(
         prog="patchqnn",
@@ -39,7 +39,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
-    for module in (train, hessian, landscape, sweep, report, reproduce, demo):
+    for module in (train, hessian, landscape, sweep, report, reproduce, demo, warmup):
         module.add_parser(sub)
     return parser
 

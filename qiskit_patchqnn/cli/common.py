@@ -165,7 +165,9 @@ def run_guarded(command: str, func: Callable[[], int], *, interrupted: str = "")
 
     try:
         return int(func() or 0)
-    except KeyboardInterrupt:
+    except (KeyboardInterrupt, SystemError) as exc:
+        if not _interrupted(exc):
+            raise
         message = interrupted or "finished results are kept"
         print(f"patchqnn {command}: interrupted; {message}", file=sys.stderr)
         return 130
@@ -182,6 +184,21 @@ def run_guarded(command: str, func: Callable[[], int], *, interrupted: str = "")
         message = (str(exc).splitlines() or [type(exc).__name__])[0]
         print(f"patchqnn {command}: error: {message}", file=sys.stderr)
         return 1
+
+
+def _interrupted(exc: BaseException) -> bool:
+    """Whether ``exc`` is Ctrl-C.
+
+    A ``KeyboardInterrupt``, or the ``SystemError`` that Numba raises when the interrupt lands
+    while compiled code calls back into Python (its cause chain holds the interrupt).
+    """
+    seen: set[int] = set()
+    while exc is not None and id(exc) not in seen:
+        if isinstance(exc, KeyboardInterrupt):
+            return True
+        seen.add(id(exc))
+        exc = exc.__cause__ or exc.__context__  # type: ignore[assignment]
+    return False
 
 
 def add_out_arguments(p: argparse.ArgumentParser) -> None:

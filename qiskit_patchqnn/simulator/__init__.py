@@ -16,14 +16,20 @@ The layers, in the order data flows through them:
   factored into broadcast parts);
 * :mod:`.lanes` (blocks of bindings side by side, up to ten qubits) and :mod:`.kernels` (one
   binding at a time) run the program; :mod:`.readout` measures the lane blocks;
-* :mod:`.adjoint` differentiates expectation values by the adjoint method;
+* :mod:`.adjoint` differentiates expectation values over blocks of bindings side by side:
+  vector-Jacobian products (adjoint method), Jacobian-vector products (tangents carried
+  forward) and Hessian-vector products (forward over reverse), from state passes in
+  :mod:`.passes` and per-element 2x2 algebra in :mod:`.elements`, driven (checked,
+  chunked, threaded) by :mod:`.differentiation`;
 * :mod:`.ops` holds the op and element codes every kernel shares and the one place where
   Numba's thread count is set (and restored);
-* :mod:`.estimator` is the :class:`~qiskit.primitives.BaseEstimatorV2` on top.
+* :mod:`.estimator` is the :class:`~qiskit.primitives.BaseEstimatorV2` on top;
+* :func:`warm_up` compiles every kernel into Numba's on-disk cache ahead of first use.
 """
 
 from .estimator import BatchedEstimator, statevectors
 from .program import SUPPORTED_GATES, UnsupportedCircuitError, compile_circuit
+from .warmup import warm_up
 
 __all__ = [
     "SUPPORTED_GATES",
@@ -31,4 +37,5 @@ __all__ = [
     "UnsupportedCircuitError",
     "compile_circuit",
     "statevectors",
+    "warm_up",
 ]

@@ -23,7 +23,7 @@ import numpy as np
 from qiskit.primitives.containers.estimator_pub import EstimatorPub
 
 from .lanes import element_tables
-from .ops import kernel_threads
+from .ops import compile_notice, kernel_threads
 from .program import _Program
 
 
@@ -163,7 +163,7 @@ def bindings_from_pub(pub: EstimatorPub, prog: _Program, num_threads: int) -> Bi
         pgroup[cols] = j
         rows[:, j] = idx + offset
         offset += len(tab)
-    with kernel_threads(num_threads):
+    with kernel_threads(num_threads), compile_notice(element_tables, "the rotation tables"):
         tcos, tsin = element_tables(  # type: ignore[call-arg]
             table, rgroup, pgroup, prog.el_kind, prog.el_param, prog.el_scale, prog.el_shift
         )

@@ -15,7 +15,9 @@ single-qubit rotations, merged diagonal two-qubit layers and permutation gates
 loops, parallel over bindings: blocks of bindings side by side for up to ten qubits
 (``lanes.py``), one binding at a time above that (``kernels.py``). It implements Qiskit's
 :class:`~qiskit.primitives.BaseEstimatorV2`, so PUB broadcasting, result shapes and metadata are
-the same as for any other estimator.
+the same as for any other estimator. Outside the primitive API it also differentiates exactly:
+:meth:`BatchedEstimator.vjp`, :meth:`~BatchedEstimator.jvp` and :meth:`~BatchedEstimator.hvp`
+(``adjoint.py``, driven by ``differentiation.py``).
 """
 
 from __future__ import annotations
@@ -37,8 +39,9 @@ from qiskit.primitives.containers.estimator_pub import EstimatorPub
 from qiskit.primitives.containers.observables_array import ObservablesArray
 from qiskit.primitives.primitive_job import PrimitiveJob
 
-from .adjoint import adjoint_vjp
+from .adjoint import MODE_HVP, MODE_JVP, MODE_VJP
 from .bindings import Bindings, Plan, bindings_from_pub
+from .differentiation import bindings_matrix, differentiate, weights_matrix
 from .kernels import simulate_rows, simulate_states
 from .lanes import simulate_lanes
 from .ops import kernel_threads, max_threads
@@ -132,8 +135,8 @@ def _evaluate_block(
                 prog.tail_op,
                 term_q,
                 term_w,
-                lanes,
-                threads,  # one contiguous run per thread: fewer cold starts of its caches
+                lanes=lanes,
+                nruns=threads,  # one contiguous run per thread: fewer cold starts of its caches
             )
         row_param = np.repeat(np.arange(k, dtype=np.int64), f)
         row_obs = (obs_base[:, None] + obs_offsets[None, :]).reshape(-1)
@@ -170,6 +173,12 @@ class BatchedEstimator(BaseEstimatorV2):
     as it is: only its distinct rows are stored and their rotation angles evaluated once.
     When every observable term acts on at most one qubit, the single-qubit gates after the
     last two-qubit gate are folded into the measurement of reduced density matrices.
+
+    For exact simulation (``default_precision=0``) :meth:`vjp`, :meth:`jvp` and :meth:`hvp`
+    give vector-Jacobian, Jacobian-vector and Hessian-vector products of the expectation
+    values with respect to the circuit's parameters, for plain ``(B, P)`` arrays of bindings,
+    in-process (the Dask ``client`` is not used), streamed in chunks of ``chunk_size`` on
+    ``num_threads`` threads.
 
     Args:
         default_precision: when positive, Gaussian noise of this standard deviation is added to
@@ -295,9 +304,10 @@ class BatchedEstimator(BaseEstimatorV2):
 
         For every binding ``b`` returns :math:`\partial_\theta \sum_c u_{bc}\langle O_c\rangle`
         with respect to every column of ``values`` (the parameters of ``circuit`` in
-        ``circuit.parameters`` order): one forward and one backward sweep per binding instead
-        of ``2P`` parameter-shifted circuits. It equals the parameter-shift gradient to
-        rounding (tested); it is only available for exact simulation.
+        ``circuit.parameters`` order, chain factors of scaled angles included): one forward
+        and one backward sweep per binding instead of ``2P`` parameter-shifted circuits,
+        blocks of bindings side by side. It equals the parameter-shift gradient to rounding
+        (tested); it is only available for exact simulation.
 
         Args:
             circuit: the circuit.
@@ -321,38 +331,128 @@ class BatchedEstimator(BaseEstimatorV2):
             >>> bool(abs(g[0, 0] + np.sin(0.3)) < 1e-12)
             True
         """
+        prog, obs, vals = self._derivative_inputs(circuit, observables, values)
+        cot = weights_matrix("cotangent", cotangent, vals.shape[0], len(observables))
+        grads, _, _ = differentiate(prog, obs, MODE_VJP, vals, None, cot, None, *self._chunks)
+        return grads
+
+    def jvp(
+        self,
+        circuit: QuantumCircuit,
+        observables: Sequence[Any],
+        values: np.ndarray,
+        tangents: np.ndarray,
+    ) -> tuple[np.ndarray, np.ndarray]:
+        r"""Expectation values and Jacobian-vector products (forward mode), exact.
+
+        For every binding ``b`` and observable ``c`` returns
+        :math:`\langle O_c\rangle(\theta_b)` and
+        :math:`\sum_p \partial_{\theta_p}\langle O_c\rangle(\theta_b)\, t_{bp}`: the state
+        and its tangent :math:`\dot\psi` are carried through one sweep, and
+        :math:`\mathrm{jvp}_c = 2\,\mathrm{Re}\langle\psi|O_c|\dot\psi\rangle`.
+
+        Args:
+            circuit: the circuit.
+            observables: ``C`` observables.
+            values: ``(B, num_parameters)`` bindings (columns in ``circuit.parameters`` order).
+            tangents: ``(B, num_parameters)`` directions ``t``.
+
+        Returns:
+            ``(evs, jvps)``, both ``(B, C)``.
+
+        Raises:
+            ValueError: with a positive default precision or mismatched shapes.
+
+        Example:
+            >>> from qiskit.circuit import Parameter, QuantumCircuit
+            >>> t = Parameter("t")
+            >>> qc = QuantumCircuit(1)
+            >>> _ = qc.ry(2 * t, 0)
+            >>> evs, jv = BatchedEstimator().jvp(qc, ["Z"], np.array([[0.3]]), np.array([[1.0]]))
+            >>> bool(np.isclose(evs[0, 0], np.cos(0.6)) and np.isclose(jv[0, 0], -2 * np.sin(0.6)))
+            True
+        """
+        prog, obs, vals = self._derivative_inputs(circuit, observables, values)
+        tan = weights_matrix("tangents", tangents, vals.shape[0], prog.num_parameters)
+        _, evs, jvps = differentiate(prog, obs, MODE_JVP, vals, tan, None, None, *self._chunks)
+        return evs, jvps
+
+    def hvp(
+        self,
+        circuit: QuantumCircuit,
+        observables: Sequence[Any],
+        values: np.ndarray,
+        tangents: np.ndarray,
+        weights: np.ndarray,
+        cotangent: np.ndarray | None = None,
+    ) -> np.ndarray:
+        r"""Hessian-vector products of weighted expectation values (second-order adjoint), exact.
+
+        For every binding ``b`` returns
+
+        .. math::
+
+            \sum_c w_{bc} \nabla^2_\theta\langle O_c\rangle(\theta_b)\, t_b
+            + \sum_c u_{bc} \nabla_\theta\langle O_c\rangle(\theta_b),
+
+        the second term only with a ``cotangent`` ``u``: a loss Hessian-vector product needs
+        both (the Gauss-Newton part through ``u``, the residual part through ``w``) and they
+        come from one sweep. Forward over reverse: the state and its tangent are carried
+        forward, then the adjoint state and its tangent backward.
+
+        Args:
+            circuit: the circuit.
+            observables: ``C`` observables.
+            values: ``(B, num_parameters)`` bindings (columns in ``circuit.parameters`` order).
+            tangents: ``(B, num_parameters)`` directions ``t``.
+            weights: ``(B, C)`` weights ``w`` of the Hessians.
+            cotangent: optional ``(B, C)`` weights ``u`` of the gradients.
+
+        Returns:
+            ``(B, num_parameters)``.
+
+        Raises:
+            ValueError: with a positive default precision or mismatched shapes.
+
+        Example:
+            >>> from qiskit.circuit import Parameter, QuantumCircuit
+            >>> t = Parameter("t")
+            >>> qc = QuantumCircuit(1)
+            >>> _ = qc.ry(t, 0)
+            >>> h = BatchedEstimator().hvp(qc, ["Z"], [[0.3]], [[2.0]], [[1.0]])
+            >>> bool(np.isclose(h[0, 0], -2 * np.cos(0.3)))  # d2 cos / dt2 = -cos, times 2
+            True
+        """
+        prog, obs, vals = self._derivative_inputs(circuit, observables, values)
+        nb, nc = vals.shape[0], len(observables)
+        tan = weights_matrix("tangents", tangents, nb, prog.num_parameters)
+        wgt = weights_matrix("weights", weights, nb, nc)
+        cot = (
+            np.zeros((nb, nc))
+            if cotangent is None
+            else weights_matrix("cotangent", cotangent, nb, nc)
+        )
+        grads, _, _ = differentiate(prog, obs, MODE_HVP, vals, tan, wgt, cot, *self._chunks)
+        return grads
+
+    @property
+    def _chunks(self) -> tuple[int, int | None]:
+        """``(chunk_size, num_threads)`` for :func:`.differentiation.differentiate`."""
+        return self._chunk_size, self._num_threads
+
+    def _derivative_inputs(
+        self, circuit: QuantumCircuit, observables: Sequence[Any], values: np.ndarray
+    ) -> tuple[_Program, _Observables, np.ndarray]:
+        """The program, observables and ``(B, P)`` values of a derivative call, checked."""
         if self._default_precision > 0:
-            raise ValueError("adjoint gradients need an exact estimator (default_precision=0)")
+            raise ValueError(
+                "adjoint gradients need an exact estimator (default_precision=0), got "
+                f"default_precision={self._default_precision}"
+            )
         prog = self.program(circuit)
-        values = np.ascontiguousarray(np.atleast_2d(values), dtype=np.float64)
-        cot = np.atleast_2d(np.asarray(cotangent, dtype=np.float64))
-        if values.shape[1] != prog.num_parameters:
-            raise ValueError(
-                f"values have {values.shape[1]} columns, circuit has {prog.num_parameters} "
-                "parameters"
-            )
-        if cot.shape != (values.shape[0], len(observables)):
-            raise ValueError(
-                f"cotangent must have shape {(values.shape[0], len(observables))}, got {cot.shape}"
-            )
+        vals = bindings_matrix(values, prog.num_parameters)
         obs = _compile_observables(ObservablesArray.coerce(list(observables)), circuit.num_qubits)
-        term_obs = np.repeat(np.arange(len(observables)), np.diff(obs.ptr))
-        out = np.empty_like(values)
-        with kernel_threads(self._num_threads) as threads:
-            nchunk = 8 * threads
-            for lo in range(0, len(values), self._chunk_size):
-                hi = min(lo + self._chunk_size, len(values))
-                weights = np.ascontiguousarray(cot[lo:hi, term_obs] * obs.coeff)
-                out[lo:hi] = adjoint_vjp(  # type: ignore[call-arg]
-                    *prog.kernel_args(),
-                    values[lo:hi],
-                    obs.xmask,
-                    obs.zmask,
-                    obs.ny,
-                    weights,
-                    nchunk,
-                )
-        return out
+        return prog, obs, vals
 
     def _run(
         self, pubs: list[EstimatorPub], programs: list[_Program] | None = None

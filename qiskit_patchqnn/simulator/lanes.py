@@ -38,10 +38,24 @@ bit ``q`` of the basis-state index.
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 from numba import njit, prange
 
-from .ops import EL_FIXED, EL_P, EL_RX, EL_RY, EL_RZ, OP_CX, OP_DIAG, OP_FUSED, OP_SWAP
+from .ops import (
+    EL_FIXED,
+    EL_P,
+    EL_RX,
+    EL_RY,
+    EL_RZ,
+    OP_CX,
+    OP_DIAG,
+    OP_FUSED,
+    OP_SWAP,
+    compile_notice,
+    run_in_threads,
+)
 from .readout import _observe, _reduced
 
 
@@ -197,8 +211,10 @@ def _swap_rows(sr, si, i, j):  # pragma: no cover - compiled
         si[j, lane] = t
 
 
-@njit(parallel=True, cache=True)
-def simulate_lanes(
+@njit(nogil=True, cache=True)
+def lane_run(
+    blk_lo,
+    blk_hi,
     num_qubits,
     op_kind,
     op_a,
@@ -229,10 +245,11 @@ def simulate_lanes(
     term_q,
     term_w,
     lanes,
-    nruns,
+    out,
 ):  # pragma: no cover - compiled
-    """Expectation values ``(B, F)`` of blocks of bindings simulated side by side.
+    """Expectation values of blocks ``blk_lo:blk_hi`` of bindings simulated side by side.
 
+    Writes rows of ``out`` ``(B, F)`` (one run: runs on other threads write other rows).
     Entry ``(b, f)`` is observable ``obs_base[b] + obs_offsets[f]`` on binding ``b``.
 
     Binding ``b`` gives parameter ``p`` the value ``table[rows[b, pgroup[p]], p]``: parameters
@@ -243,7 +260,8 @@ def simulate_lanes(
     (:func:`element_tables`), read instead of being computed.
 
     Bindings are taken ``lanes`` at a time (the last block padded with copies of the last
-    binding, whose results are dropped), in ``nruns`` contiguous runs of blocks run in parallel.
+    binding, whose results are dropped); :func:`simulate_lanes` splits the blocks into
+    contiguous runs on threads.
     Observable ``o`` is the sum over ``m`` in ``obs_ptr[o]:obs_ptr[o + 1]`` of
     ``term_coeff[m]`` times the Pauli term ``(term_x[m], term_z[m], term_ny[m])``.
 
@@ -257,179 +275,192 @@ def simulate_lanes(
     nb, ngroups = rows.shape
     npar = table.shape[1]
     tables = tcos.shape[0] > 0
-    nf = obs_offsets.shape[0]
-    out = np.empty((nb, nf))
     dim = 1 << num_qubits
     nops = op_kind.shape[0]
     nel = el_kind.shape[0]
     nl = lanes
-    nblocks = (nb + nl - 1) // nl
-    nruns = max(1, min(nruns, nblocks))
-    for run in prange(nruns):
-        sr = np.empty((dim, nl))
-        si = np.empty((dim, nl))
-        keep_r = np.empty((dim, nl))  # state saved before op `kept`
-        keep_i = np.empty((dim, nl))
-        kept = -1
-        vb = np.empty((npar, nl))
-        lrow = np.empty((ngroups, nl), dtype=np.int64)
-        prow = np.full((ngroups, nl), -1, dtype=np.int64)  # the previous block's rows
-        moved = np.zeros(ngroups, dtype=np.bool_)
-        spread_rows = np.zeros(ngroups, dtype=np.bool_)
-        ang = np.full((nel, nl), np.nan)
-        ec = np.empty((nel, nl))
-        es = np.empty((nel, nl))
-        fm = np.empty((nops, 8, nl))
-        stale = np.ones(nops, dtype=np.bool_)
-        uniform = np.zeros(nops, dtype=np.bool_)  # the same gate in every lane
-        val = np.empty(nl)
-        tot = np.empty(nl)
-        accr = np.empty(nl)
-        acci = np.empty(nl)
-        new = np.empty(nl)
-        rho = np.empty((num_qubits, 4, nl))
-        for blk in range(run * nblocks // nruns, (run + 1) * nblocks // nruns):
-            b0 = blk * nl
-            for lane in range(nl):
-                b = min(b0 + lane, nb - 1)
-                for j in range(ngroups):
-                    lrow[j, lane] = rows[b, j]
-                if not tables:
-                    for p in range(npar):
-                        vb[p, lane] = table[lrow[pgroup[p], lane], p]
-            if tables:  # a group's angles change exactly where its row does
-                for j in range(ngroups):
-                    moved[j] = False
-                    spread_rows[j] = False
-                    for lane in range(nl):
-                        moved[j] |= lrow[j, lane] != prow[j, lane]
-                        spread_rows[j] |= lrow[j, lane] != lrow[j, 0]
-            # refresh the per-lane caches; `first` is the first op that changed
-            first = nops
-            for o in range(nops):
-                if op_kind[o] != OP_FUSED:
+    sr = np.empty((dim, nl))
+    si = np.empty((dim, nl))
+    keep_r = np.empty((dim, nl))  # state saved before op `kept`
+    keep_i = np.empty((dim, nl))
+    kept = -1
+    vb = np.empty((npar, nl))
+    lrow = np.empty((ngroups, nl), dtype=np.int64)
+    prow = np.full((ngroups, nl), -1, dtype=np.int64)  # the previous block's rows
+    moved = np.zeros(ngroups, dtype=np.bool_)
+    spread_rows = np.zeros(ngroups, dtype=np.bool_)
+    ang = np.full((nel, nl), np.nan)
+    ec = np.empty((nel, nl))
+    es = np.empty((nel, nl))
+    fm = np.empty((nops, 8, nl))
+    stale = np.ones(nops, dtype=np.bool_)
+    uniform = np.zeros(nops, dtype=np.bool_)  # the same gate in every lane
+    val = np.empty(nl)
+    tot = np.empty(nl)
+    accr = np.empty(nl)
+    acci = np.empty(nl)
+    new = np.empty(nl)
+    rho = np.empty((num_qubits, 4, nl))
+    for blk in range(blk_lo, blk_hi):
+        b0 = blk * nl
+        for lane in range(nl):
+            b = min(b0 + lane, nb - 1)
+            for j in range(ngroups):
+                lrow[j, lane] = rows[b, j]
+            if not tables:
+                for p in range(npar):
+                    vb[p, lane] = table[lrow[pgroup[p], lane], p]
+        if tables:  # a group's angles change exactly where its row does
+            for j in range(ngroups):
+                moved[j] = False
+                spread_rows[j] = False
+                for lane in range(nl):
+                    moved[j] |= lrow[j, lane] != prow[j, lane]
+                    spread_rows[j] |= lrow[j, lane] != lrow[j, 0]
+        # refresh the per-lane caches; `first` is the first op that changed
+        first = nops
+        for o in range(nops):
+            if op_kind[o] != OP_FUSED:
+                continue
+            uniform[o] = True
+            for e in range(op_b[o], op_c[o]):
+                p = el_param[e]
+                if p < 0:
                     continue
-                uniform[o] = True
-                for e in range(op_b[o], op_c[o]):
-                    p = el_param[e]
-                    if p < 0:
-                        continue
-                    if tables:  # read the changed lanes' cosines and sines from the tables
-                        grp = pgroup[p]
-                        if spread_rows[grp]:
-                            uniform[o] = False
-                        if not moved[grp]:
-                            continue
-                        stale[o] = True
-                        for lane in range(nl):
-                            r = lrow[grp, lane]
-                            if r != prow[grp, lane]:
-                                ec[e, lane] = tcos[r, e]
-                                es[e, lane] = tsin[r, e]
-                        continue
-                    shift = el_shift[e]
-                    scale = el_scale[e]
-                    same = 0
-                    spread = 0
-                    first_angle = shift + scale * vb[p, 0]
-                    for lane in range(nl):  # vectorised: compare with the cached angles
-                        new[lane] = shift + scale * vb[p, lane]
-                        same += new[lane] == ang[e, lane]
-                        spread += new[lane] != first_angle
-                    if spread:
+                if tables:  # read the changed lanes' cosines and sines from the tables
+                    grp = pgroup[p]
+                    if spread_rows[grp]:
                         uniform[o] = False
-                    if same == nl:
+                    if not moved[grp]:
                         continue
                     stale[o] = True
-                    half = el_kind[e] != EL_P
                     for lane in range(nl):
-                        a = new[lane]
-                        if a != ang[e, lane]:  # NaN never equals: always recomputed
-                            ang[e, lane] = a
-                            h = 0.5 * a if half else a
-                            ec[e, lane] = np.cos(h)
-                            es[e, lane] = np.sin(h)
+                        r = lrow[grp, lane]
+                        if r != prow[grp, lane]:
+                            ec[e, lane] = tcos[r, e]
+                            es[e, lane] = tsin[r, e]
+                    continue
+                shift = el_shift[e]
+                scale = el_scale[e]
+                same = 0
+                spread = 0
+                first_angle = shift + scale * vb[p, 0]
+                for lane in range(nl):  # vectorised: compare with the cached angles
+                    new[lane] = shift + scale * vb[p, lane]
+                    same += new[lane] == ang[e, lane]
+                    spread += new[lane] != first_angle
+                if spread:
+                    uniform[o] = False
+                if same == nl:
+                    continue
+                stale[o] = True
+                half = el_kind[e] != EL_P
+                for lane in range(nl):
+                    a = new[lane]
+                    if a != ang[e, lane]:  # NaN never equals: always recomputed
+                        ang[e, lane] = a
+                        h = 0.5 * a if half else a
+                        ec[e, lane] = np.cos(h)
+                        es[e, lane] = np.sin(h)
+            if stale[o]:
+                first = min(first, o)
+        if tables:
+            prow[:, :] = lrow
+        if 0 <= kept <= first:
+            start = kept
+            sr[:, :] = keep_r
+            si[:, :] = keep_i
+        else:
+            start = 0
+            kept = -1
+            sr[:, :] = 0.0
+            si[:, :] = 0.0
+            sr[0, :] = 1.0
+        first = min(first, tail)
+        for o in range(start, tail + 1):
+            if o == first and o > kept:
+                keep_r[:, :] = sr
+                keep_i[:, :] = si
+                kept = o
+            if o == tail:
+                break
+            kind = op_kind[o]
+            if kind == OP_FUSED:
                 if stale[o]:
-                    first = min(first, o)
-            if tables:
-                prow[:, :] = lrow
-            if 0 <= kept <= first:
-                start = kept
-                sr[:, :] = keep_r
-                si[:, :] = keep_i
-            else:
-                start = 0
-                kept = -1
-                sr[:, :] = 0.0
-                si[:, :] = 0.0
-                sr[0, :] = 1.0
-            first = min(first, tail)
-            for o in range(start, tail + 1):
-                if o == first and o > kept:
-                    keep_r[:, :] = sr
-                    keep_i[:, :] = si
-                    kept = o
-                if o == tail:
-                    break
-                kind = op_kind[o]
-                if kind == OP_FUSED:
-                    if stale[o]:
-                        _fuse(fm[o], op_b[o], op_c[o], el_kind, el_fixed, fixed, ec, es)
-                        stale[o] = False
-                    if uniform[o]:
-                        _apply_1q_uniform(sr, si, op_a[o], fm[o, :, 0])
-                    else:
-                        _apply_1q(sr, si, op_a[o], fm[o])
-                elif kind == OP_DIAG:
-                    d = diags[op_a[o]]
-                    for i in range(dim):
-                        di = d[i]
-                        for lane in range(nl):
-                            sr[i, lane] *= di
-                            si[i, lane] *= di
-                elif kind == OP_CX:
-                    cbit = 1 << op_a[o]
-                    tbit = 1 << op_b[o]
-                    for i in range(dim):
-                        if (i & cbit) and not (i & tbit):
-                            _swap_rows(sr, si, i, i | tbit)
-                elif kind == OP_SWAP:
-                    abit = 1 << op_a[o]
-                    bbit = 1 << op_b[o]
-                    for i in range(dim):
-                        if (i & abit) and not (i & bbit):
-                            _swap_rows(sr, si, i, (i ^ abit) | bbit)
+                    _fuse(fm[o], op_b[o], op_c[o], el_kind, el_fixed, fixed, ec, es)
+                    stale[o] = False
+                if uniform[o]:
+                    _apply_1q_uniform(sr, si, op_a[o], fm[o, :, 0])
                 else:
-                    _apply_mat4(sr, si, mats4[op_c[o]], 1 << op_a[o], 1 << op_b[o])
-            folded = tail < nops
-            if folded:
-                for o in range(tail, nops):
-                    if stale[o]:
-                        _fuse(fm[o], op_b[o], op_c[o], el_kind, el_fixed, fixed, ec, es)
-                        stale[o] = False
-                _reduced(sr, si, tail_op, fm, rho)
-            _observe(
-                sr,
-                si,
-                rho,
-                folded,
-                b0,
-                nb,
-                obs_base,
-                obs_offsets,
-                obs_ptr,
-                term_x,
-                term_z,
-                term_ny,
-                term_coeff,
-                term_q,
-                term_w,
-                out,
-                val,
-                tot,
-                accr,
-                acci,
-            )
+                    _apply_1q(sr, si, op_a[o], fm[o])
+            elif kind == OP_DIAG:
+                d = diags[op_a[o]]
+                for i in range(dim):
+                    di = d[i]
+                    for lane in range(nl):
+                        sr[i, lane] *= di
+                        si[i, lane] *= di
+            elif kind == OP_CX:
+                cbit = 1 << op_a[o]
+                tbit = 1 << op_b[o]
+                for i in range(dim):
+                    if (i & cbit) and not (i & tbit):
+                        _swap_rows(sr, si, i, i | tbit)
+            elif kind == OP_SWAP:
+                abit = 1 << op_a[o]
+                bbit = 1 << op_b[o]
+                for i in range(dim):
+                    if (i & abit) and not (i & bbit):
+                        _swap_rows(sr, si, i, (i ^ abit) | bbit)
+            else:
+                _apply_mat4(sr, si, mats4[op_c[o]], 1 << op_a[o], 1 << op_b[o])
+        folded = tail < nops
+        if folded:
+            for o in range(tail, nops):
+                if stale[o]:
+                    _fuse(fm[o], op_b[o], op_c[o], el_kind, el_fixed, fixed, ec, es)
+                    stale[o] = False
+            _reduced(sr, si, tail_op, fm, rho)
+        _observe(
+            sr,
+            si,
+            rho,
+            folded,
+            b0,
+            nb,
+            obs_base,
+            obs_offsets,
+            obs_ptr,
+            term_x,
+            term_z,
+            term_ny,
+            term_coeff,
+            term_q,
+            term_w,
+            out,
+            val,
+            tot,
+            accr,
+            acci,
+        )
+
+
+def simulate_lanes(*args: Any, lanes: int, nruns: int) -> np.ndarray:
+    """Expectation values ``(B, F)`` of every binding: :func:`lane_run` on ``nruns`` threads.
+
+    ``args`` are :func:`lane_run`'s arguments from ``num_qubits`` to ``term_w``. The blocks of
+    ``lanes`` bindings are cut into ``nruns`` contiguous runs (fewer when there are fewer
+    blocks), one per thread of :func:`.ops.thread_pool`; a run's arithmetic does not depend on
+    the others, so the results do not depend on ``nruns``.
+    """
+    rows, obs_offsets = args[14], args[19]
+    nb = rows.shape[0]
+    out = np.empty((nb, obs_offsets.shape[0]))
+    nblocks = (nb + lanes - 1) // lanes
+    nruns = max(1, min(nruns, nblocks))
+    bounds = [(r * nblocks // nruns, (r + 1) * nblocks // nruns) for r in range(nruns)]
+    with compile_notice(lane_run, "the exact simulator's lane kernel"):
+        run_in_threads(lane_run, bounds, (*args, lanes, out))
     return out
 
 

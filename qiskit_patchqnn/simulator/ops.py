@@ -16,13 +16,23 @@ Numba runs parallel kernels on a thread count that is per calling thread and sti
 default (workqueue) threading layer aborts on concurrent parallel launches.
 :func:`kernel_threads` holds the one lock around every launch and sets the thread count for
 that launch only, restoring the caller's afterwards.
+
+The lane kernels (forward and derivatives) are not ``parallel=True`` Numba kernels: each is a
+compiled function that releases the GIL and simulates one contiguous run of blocks, and
+:func:`run_in_threads` runs the runs on a pool of Python threads (:func:`thread_pool`). A
+``parallel=True`` wrapper would make LLVM optimise the whole kernel a second time, which
+doubled the first call's compilation.
 """
 
 from __future__ import annotations
 
+import functools
+import sys
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
+from typing import Any
 
 import numba
 
@@ -40,6 +50,9 @@ __all__ = [
     "KERNEL_LOCK",
     "kernel_threads",
     "max_threads",
+    "compile_notice",
+    "run_in_threads",
+    "thread_pool",
 ]
 
 # ops of a compiled program
@@ -105,3 +118,70 @@ def kernel_threads(num_threads: int | None = None) -> Iterator[int]:
             yield numba.get_num_threads()
         finally:
             numba.set_num_threads(before)
+
+
+@functools.cache
+def thread_pool() -> ThreadPoolExecutor:
+    """The Python threads that run the lane kernels' runs (started on first use, then reused).
+
+    Example:
+        >>> thread_pool() is thread_pool()
+        True
+    """
+    return ThreadPoolExecutor(max_workers=max_threads(), thread_name_prefix="patchqnn-kernel")
+
+
+def run_in_threads(
+    kernel: Callable[..., Any], bounds: Sequence[tuple[int, int]], args: tuple
+) -> None:
+    """Call ``kernel(lo, hi, *args)`` for every ``(lo, hi)`` in ``bounds``, one per thread.
+
+    ``kernel`` must be a compiled function that releases the GIL (``nogil=True``) and writes
+    disjoint outputs per range. One range runs in the calling thread; more go to
+    :func:`thread_pool`, and the first error is raised once all have finished.
+
+    Example:
+        >>> out = []
+        >>> run_in_threads(lambda lo, hi, acc: acc.append((lo, hi)), [(0, 2)], (out,))
+        >>> out
+        [(0, 2)]
+    """
+    if len(bounds) == 1:
+        kernel(bounds[0][0], bounds[0][1], *args)
+        return
+    futures = [thread_pool().submit(kernel, lo, hi, *args) for lo, hi in bounds]
+    for fut in futures:
+        fut.result()
+
+
+@contextmanager
+def compile_notice(kernel: Any, what: str, after: float = 2.0) -> Iterator[None]:
+    """Say on stderr that ``kernel`` is compiling, if its first call here takes over ``after`` s.
+
+    A compiled kernel with no signature yet in this process is either loaded from Numba's
+    on-disk cache (well under a second) or compiled (tens of seconds on first use on a
+    machine): the line appears only in the second case, while it compiles.
+
+    Example:
+        >>> with compile_notice(object(), "nothing"):
+        ...     pass
+    """
+    if getattr(kernel, "signatures", True):  # compiled or loaded in this process already
+        yield
+        return
+
+    def say() -> None:
+        print(
+            f"qiskit-patchqnn: compiling {what} (first use on this machine; cached for later "
+            "runs; `patchqnn warmup` compiles every kernel ahead)",
+            file=sys.stderr,
+            flush=True,
+        )
+
+    timer = threading.Timer(after, say)
+    timer.daemon = True
+    timer.start()
+    try:
+        yield
+    finally:
+        timer.cancel()

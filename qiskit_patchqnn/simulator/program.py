@@ -95,6 +95,25 @@ class _Program:
             out[self.op_a[o]] = o
         return out
 
+    @functools.cached_property
+    def adjoint_arrays(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """What the derivative kernels need beside :meth:`kernel_args`.
+
+        ``(mats4_adj, fixed_rot, op_param)``: the conjugate transposes of the fixed 4x4 gates;
+        for each fixed 2x2 matrix ``f`` the rotation ``R[a, b] = Re tr(s_b f^dag s_a f) / 2``
+        of the Pauli vector ``s = (X, Y, Z)`` under conjugation; per op, whether it has an
+        element with a parameter.
+        """
+        mats4_adj = np.ascontiguousarray(np.conj(np.transpose(self.mats4, (0, 2, 1))))
+        paulis = np.array([[[0, 1], [1, 0]], [[0, -1j], [1j, 0]], [[1, 0], [0, -1]]])
+        f = self.fixed
+        conj = np.einsum("fji,ajk,fkl->fail", np.conj(f), paulis, f)  # f^dag s_a f
+        fixed_rot = np.ascontiguousarray(0.5 * np.einsum("bli,fail->fab", paulis, conj).real)
+        op_param = np.zeros(len(self.op_kind), dtype=np.bool_)
+        for o in np.flatnonzero(self.op_kind == OP_FUSED):
+            op_param[o] = bool(np.any(self.el_param[self.op_b[o] : self.op_c[o]] >= 0))
+        return mats4_adj, fixed_rot, op_param
+
     def kernel_args(self) -> tuple:
         """The program arrays in the kernels' argument order."""
         return (

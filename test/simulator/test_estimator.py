@@ -317,9 +317,9 @@ def test_chunks_bound_the_kernel_buffers(monkeypatch: pytest.MonkeyPatch) -> Non
     bindings: list[int] = []
     kernel = module.simulate_lanes
 
-    def spy(*args):  # noqa: ANN002, ANN202
-        bindings.append(len(args[13]))  # values
-        return kernel(*args)
+    def spy(*args, **kwargs):  # noqa: ANN002, ANN003, ANN202
+        bindings.append(len(args[14]))  # rows: one per binding
+        return kernel(*args, **kwargs)
 
     monkeypatch.setattr(module, "simulate_lanes", spy)
     pc = patch_circuit(4, 8, depth=1)
