@@ -16,7 +16,6 @@ default is stated once, in the schema. A bad value is reported with the flag's n
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -86,20 +85,23 @@ def changes_from(
 
 
 def absolute_dataset(name: str) -> str:
-    """A dataset name with its path made absolute (names that are not paths are left alone).
+    """A dataset name with its path made absolute (``datasets.canonical_spec``).
+
+    Names that are not datasets are left alone: loading them fails later with its own message.
 
     Example:
         >>> absolute_dataset("digits"), absolute_dataset("cifar")
         ('digits', 'cifar')
-        >>> absolute_dataset("mnist:data/mnist") == "mnist:" + os.path.abspath("data/mnist")
+        >>> import os
+        >>> absolute_dataset("fashion-mnist:d/f") == "fashion-mnist:" + os.path.abspath("d/f")
         True
     """
-    if name[:6].lower() == "mnist:":
-        return "mnist:" + os.path.abspath(name[6:]) if name[6:] else name
-    separators = {os.sep} | ({os.altsep} if os.altsep else set())
-    if os.path.exists(name) or any(s in name for s in separators) or name.endswith(".npz"):
-        return os.path.abspath(name)  # the forms load_dataset reads as a path
-    return name
+    from ..datasets import canonical_spec
+
+    try:
+        return canonical_spec(name)
+    except ValueError:
+        return name
 
 
 def add_backend_arguments(parser: argparse.ArgumentParser, *, stored: bool = False) -> None:

@@ -27,6 +27,7 @@ from .common import (
     Flag,
     add_backend_arguments,
     add_out_arguments,
+    confirm_hook,
     default,
     load_stored_run,
 )
@@ -39,6 +40,12 @@ FLAGS = [
     Flag("--top-k", "hessian.top_k"),
     Flag("--seed", "hessian.sample_seed"),
     Flag("--repetitions", "hessian.repetitions"),
+    Flag("--method", "hessian.method"),
+    Flag("--parts", "hessian.parts"),
+    Flag("--bootstrap", "hessian.bootstrap"),
+    Flag("--density", "hessian.density"),
+    Flag("--trace", "hessian.trace"),
+    Flag("--trace-probes", "hessian.trace_probes"),
     *BACKEND_FLAGS,
 ]
 
@@ -79,6 +86,54 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
     p.add_argument(
         "--repetitions", type=int, default=None, help="repetitions for error bars under shots"
     )
+    p.add_argument(
+        "--method",
+        choices=("parameter_shift", "hvp"),
+        default=None,
+        help="parameter_shift (dense blocks, any backend) or hvp (matrix-free Hessian-vector "
+        f"products, exact simulation; the paper's scale) ({default('hessian.method')})",
+    )
+    p.add_argument(
+        "--parts",
+        choices=("all", "gauss_newton"),
+        default=None,
+        help="all (G + R) or gauss_newton (G from first-order shifts only: 1 + 2D circuits per "
+        f"sample and patch, what a QPU affords) ({default('hessian.parts')})",
+    )
+    p.add_argument(
+        "--bootstrap",
+        type=int,
+        default=None,
+        help="gauss_newton: bootstrap resamples over shots for eigenvalue error bars",
+    )
+    p.add_argument(
+        "--density",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="spectral density by stochastic Lanczos quadrature",
+    )
+    p.add_argument(
+        "--trace",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="the trace (exact, or Hutchinson's estimate with hvp)",
+    )
+    p.add_argument("--trace-probes", type=int, default=None, help="hvp: Hutchinson probes")
+    budget = p.add_mutually_exclusive_group()
+    budget.add_argument(
+        "--budget-shots",
+        type=float,
+        default=None,
+        help="gauss_newton: plan samples x shots per circuit within this many shots (variances "
+        "from the exact simulator), print the plan, then run it",
+    )
+    budget.add_argument(
+        "--budget-seconds",
+        type=float,
+        default=None,
+        help="gauss_newton: the same within this much estimated QPU time (needs a device with "
+        "gate durations)",
+    )
     add_out_arguments(p)
     add_backend_arguments(p, stored=True)
     p.set_defaults(handler=run)
@@ -108,8 +163,14 @@ def result_name(config: Any) -> str:
     """
     h = config.hessian
     name = f"hessian-{h.checkpoint}-n{h.num_samples or 'all'}-s{h.sample_seed}-k{h.top_k}"
+    if h.method == "hvp":
+        name += "-hvp"
+    if h.parts == "gauss_newton":
+        name += "-gn"
     if h.repetitions > 1:
         name += f"-r{h.repetitions}"
+    if h.bootstrap:
+        name += f"-b{h.bootstrap}"
     return f"{name}-{backend_slug(config)}"
 
 
@@ -135,11 +196,25 @@ def _hessian(args: argparse.Namespace) -> int:
     from ..plotting import plot_spectrum_density
 
     config, spec, result, data, qnn = load_stored_run(args, FLAGS, {"hessian": {"enabled": True}})
+    plan = None
+    if args.budget_shots is not None or args.budget_seconds is not None:
+        config, qnn, plan = _budget(args, config, spec, result, data, qnn)
     target = args.out or Path(args.run_dir) / "derived" / result_name(config)
     check_target(target, overwrite=args.overwrite)  # refuse before computing
     summary, arrays = hessian_stage(
         config.hessian, qnn, data, result, progress=not args.no_progress
     )
+    if plan is not None:
+        summary["budget_plan"] = {
+            "num_samples": plan.num_samples,
+            "shots": plan.shots,
+            "circuits": plan.circuits,
+            "total_shots": plan.total_shots,
+            "predicted_error": plan.predicted_error,
+            "reference_lambda_max": plan.reference,
+            "budget_shots": plan.budget_shots,
+            "seconds": plan.seconds,
+        }
     summary.update(
         run=str(args.run_dir),
         backend=config.backend.spec,
@@ -164,9 +239,65 @@ def _hessian(args: argparse.Namespace) -> int:
             )
 
     out = write_result(target, fill, overwrite=args.overwrite)
+    cost = (
+        f"{summary['num_matvecs']:,} Hessian-vector products"
+        if config.hessian.method == "hvp"
+        else f"evaluations = {summary['num_evaluations']:,}"
+    )
+    error = summary.get("lambda_max_std")
+    lam = f"{summary['lambda_max']:.6g}" + (f" ± {error:.2g}" if error else "")
     print(
-        f"lambda_max = {summary['lambda_max']:.6g}, trace = {summary['trace']:.6g}, "
-        f"outliers = {summary['num_outliers']}, evaluations = {summary['num_evaluations']:,} "
+        f"lambda_max = {lam}, trace = {summary['trace']:.6g}, "
+        f"outliers = {summary['num_outliers']}, {cost} "
         f"({summary['num_samples']} samples) -> {out / 'hessian.json'}"
     )
     return 0
+
+
+def _budget(args: argparse.Namespace, config: Any, spec: Any, result: Any, data: Any, qnn: Any):
+    """Plan samples x shots within the budget, print the plan, and the config that runs it."""
+    from ..experiments import build_model
+    from ..experiments.stages import sample
+    from ..hessian import plan_budget, seconds_per_shot
+
+    h = config.hessian
+    if h.parts != "gauss_newton":
+        raise ValueError(
+            "--budget-shots/--budget-seconds plan the Gauss-Newton part: add --parts gauss_newton"
+        )
+    exact = build_model(
+        config.merged({"backend": {"spec": "exact", "shots": None}}, source=""),
+        spec,
+        data.num_classes,
+    )
+    x, y = sample(data, h.num_samples, h.sample_seed)
+    weights = result.trajectory[result.checkpoint_index(h.checkpoint)]
+    plan = plan_budget(
+        exact,
+        x,
+        y,
+        weights,
+        budget_shots=args.budget_shots,
+        budget_seconds=args.budget_seconds,
+        rate=seconds_per_shot(qnn),
+        seed=h.sample_seed,
+        progress=not args.no_progress,
+    )
+    print(plan, flush=True)
+    spec_text = config.backend.spec.strip().lower()
+    if spec_text.startswith("ibm:") and not args.yes:
+        raise ValueError(
+            f"the plan submits {plan.circuits:,} circuits x {plan.shots:,} shots to IBM "
+            "Quantum hardware; pass --yes to run it"
+        )
+    planned = config.merged(
+        {"hessian": {"num_samples": plan.num_samples}, "backend": {"shots": plan.shots}},
+        source="",
+    )
+    return (
+        planned,
+        build_model(
+            planned, spec, data.num_classes, confirm=confirm_hook(planned.backend.spec, args.yes)
+        ),
+        plan,
+    )

@@ -79,7 +79,11 @@ def add_execution_arguments(p: argparse.ArgumentParser) -> None:
     )
     p.add_argument("--backend", default=None, help="override the config's backend spec")
     p.add_argument("--shots", type=int, default=None, help="override the config's shots")
-    p.add_argument("--dataset", default=None, help="override the dataset (e.g. mnist:/data/mnist)")
+    p.add_argument(
+        "--dataset",
+        default=None,
+        help="override the dataset: digits, mnist, fashion-mnist (fetched once) or mnist:<path>",
+    )
     p.add_argument(
         "--yes",
         action="store_true",

@@ -77,7 +77,10 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
         "interrupted run is continued by the same command with --resume.",
     )
     t.add_argument(
-        "--dataset", default=None, help="digits (default) or mnist:<path> (stored absolute)"
+        "--dataset",
+        default=None,
+        help="digits (default), mnist or fashion-mnist (fetched once), or mnist:<path> "
+        "(stored absolute)",
     )
     t.add_argument("--pool", action="store_true", default=None, help="2x2 average pooling")
     t.add_argument("--patches", type=int, default=4, help="number of patches (a square; 4)")

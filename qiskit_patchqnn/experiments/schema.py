@@ -51,7 +51,18 @@ class ConfigError(ValueError):
 
 
 _ADDED_FIELDS: dict[str, tuple[str, ...]] = {
-    "hessian": ("repetitions",),
+    "hessian": (
+        "repetitions",
+        "method",
+        "parts",
+        "bootstrap",
+        "trace_probes",
+        "density_runs",
+        "density_steps",
+        "subset_samples",
+        "block_norm_samples",
+        "block_norm_probes",
+    ),
     "landscape": ("method", "extent", "hessian_samples"),
 }
 """Fields added after sweeps were first stored: they enter :attr:`SweepConfig.hash` only when
@@ -187,7 +198,7 @@ class SweepConfig(_Section):
             fields = type(getattr(self, section)).model_fields
             for key in keys:
                 if data[section].get(key) == fields[key].default:
-                    del data[section][key]
+                    data[section].pop(key, None)  # a None default is dropped by to_dict
         text = json.dumps(data, sort_keys=True, separators=(",", ":"))
         return hashlib.sha256(text.encode()).hexdigest()[:16]
 

@@ -259,6 +259,20 @@ class HessianSpec(_Section):
         density: estimate the spectral density (for the spectrum figure).
         batch_size: samples per Hessian job (``None``: the module's default).
         repetitions: independent repetitions for error bars under shot noise.
+        method: ``"parameter_shift"`` (dense per-patch blocks, any backend) or ``"hvp"``
+            (matrix-free Hessian-vector products, exact simulation only: the paper's scale).
+        parts: ``"all"`` (:math:`G + R`) or ``"gauss_newton"`` (:math:`G` from first-order
+            shifts only; parameter-shift route).
+        bootstrap: parametric-bootstrap resamples over shots for error bars of the
+            Gauss-Newton part (0: none).
+        trace_probes: ``hvp``: Hutchinson probes of the trace.
+        density_runs: ``hvp``: Lanczos runs of the spectral density.
+        density_steps: ``hvp``: Lanczos steps per density run.
+        subset_samples: ``hvp``: also the top eigenvalue on this many stratified samples, to
+            show what subsampling does (``None``: no).
+        block_norm_samples: ``hvp``: stratified samples of the stochastic block-norm estimate
+            (its cost grows with the number of blocks).
+        block_norm_probes: ``hvp``: probes per block of that estimate (0: no block norms).
     """
 
     enabled: bool = True
@@ -270,6 +284,33 @@ class HessianSpec(_Section):
     density: bool = True
     batch_size: PositiveInt | None = None
     repetitions: PositiveInt = 1
+    method: Literal["parameter_shift", "hvp"] = "parameter_shift"
+    parts: Literal["all", "gauss_newton"] = "all"
+    bootstrap: NonNegativeInt = 0
+    trace_probes: Annotated[int, Field(ge=2)] = 20
+    density_runs: PositiveInt = 3
+    density_steps: PositiveInt = 30
+    subset_samples: PositiveInt | None = None
+    block_norm_samples: PositiveInt = 100
+    block_norm_probes: NonNegativeInt = 6
+
+    @_model_validator(mode="after")
+    def _consistent(self) -> HessianSpec:
+        if self.method == "hvp" and self.parts != "all":
+            raise bad_value(
+                "hessian.parts", self.parts, "method 'hvp' computes every part; use 'all'"
+            )
+        if self.method == "hvp" and self.repetitions > 1:
+            raise bad_value("hessian.repetitions", self.repetitions, "1 with method 'hvp' (exact)")
+        if self.bootstrap and (self.parts != "gauss_newton" or self.bootstrap < 2):
+            raise bad_value(
+                "hessian.bootstrap",
+                self.bootstrap,
+                "0, or >= 2 with parts = 'gauss_newton' (use repetitions for the full Hessian)",
+            )
+        if self.bootstrap and self.repetitions > 1:
+            raise bad_value("hessian.bootstrap", self.bootstrap, "0 when repetitions > 1")
+        return self
 
 
 class LandscapeSpec(_Section):

@@ -71,33 +71,32 @@ def hessian_stage(
     index = result.checkpoint_index(spec.checkpoint)
     weights = result.trajectory[index]
     start = time.perf_counter()
-    hess = loss_hessian(
-        qnn,
-        x,
-        y,
-        weights,
-        batch_size=spec.batch_size,
-        repetitions=spec.repetitions,
-        progress=progress,
-    )
-    summary = hess.summary(top_k=min(spec.top_k, qnn.num_weights))
-    if not spec.trace:
-        summary["trace"] = float("nan")
-    arrays: dict[str, np.ndarray] = {
-        "top_eigenvalues": np.asarray(summary["top_eigenvalues"]),
-        "outliers": np.asarray(summary["outliers"]),
-    }
-    for key, value in summary.pop("block_norms").items():
-        arrays[f"block_norms_{key}"] = np.asarray(value)
-    if spec.density:
-        dens = hess.density(seed=spec.sample_seed)
-        arrays.update(
-            density_grid=dens.grid,
-            density=dens.density,
-            density_nodes=dens.nodes,
-            density_weights=dens.weights,
-            density_sigma=np.asarray(dens.sigma),
+    if spec.method == "hvp":
+        summary, arrays = _hvp_stage(spec, qnn, data, x, y, weights, progress)
+    else:
+        hess = loss_hessian(
+            qnn,
+            x,
+            y,
+            weights,
+            batch_size=spec.batch_size,
+            repetitions=spec.repetitions,
+            parts=spec.parts,
+            bootstrap=spec.bootstrap,
+            seed=spec.sample_seed,
+            progress=progress,
         )
+        summary = hess.summary(top_k=min(spec.top_k, qnn.num_weights))
+        if not spec.trace:
+            summary["trace"] = float("nan")
+        arrays = {
+            "top_eigenvalues": np.asarray(summary["top_eigenvalues"]),
+            "outliers": np.asarray(summary["outliers"]),
+        }
+        for key, value in summary.pop("block_norms").items():
+            arrays[f"block_norms_{key}"] = np.asarray(value)
+        if spec.density:
+            _add_density(arrays, hess.density(seed=spec.sample_seed))
     summary.update(
         checkpoint=spec.checkpoint,
         checkpoint_epoch=int(result.history[index]["epoch"]),
@@ -106,6 +105,83 @@ def hessian_stage(
     )
     if spec.repetitions > 1:
         summary["repetitions"] = spec.repetitions
+    return summary, arrays
+
+
+def _add_density(arrays: dict[str, np.ndarray], dens: Any) -> None:
+    arrays.update(
+        density_grid=dens.grid,
+        density=dens.density,
+        density_nodes=dens.nodes,
+        density_weights=dens.weights,
+        density_sigma=np.asarray(dens.sigma),
+    )
+
+
+def _hvp_stage(
+    spec: HessianSpec,
+    qnn: Any,
+    data: Any,
+    x: np.ndarray,
+    y: np.ndarray,
+    weights: np.ndarray,
+    progress: bool,
+) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
+    """The matrix-free route: Lanczos eigenvalues, Hutchinson trace, SLQ density, block norms."""
+    from ..hessian import MatrixFreeHessian, gap_outliers, hutchinson_trace
+
+    hess = MatrixFreeHessian(qnn, x, y, weights, progress=progress)
+    k = min(spec.top_k, qnn.num_weights - 1)
+    t0 = time.perf_counter()
+    vals = hess.eigenvectors(k, "LA", tol=1e-6)[0]
+    eig = {"products": hess.num_matvecs, "seconds": time.perf_counter() - t0}
+    out = gap_outliers(vals)
+    summary: dict[str, Any] = {
+        "method": "hvp",
+        "lambda_max": float(vals[0]),
+        "top_eigenvalues": [float(v) for v in vals],
+        "lambda_min": float("nan"),
+        "num_outliers": out.count,
+        "outliers": [float(v) for v in out.values],
+        "loss": hess.loss,
+        "num_weights": hess.num_weights,
+        "num_samples": hess.num_samples,
+        "eigen_products": eig["products"],
+        "eigen_seconds": eig["seconds"],
+    }
+    arrays: dict[str, np.ndarray] = {
+        "top_eigenvalues": np.asarray(vals),
+        "outliers": np.asarray(out.values),
+    }
+    if spec.trace:
+        est, se = hutchinson_trace(
+            hess.matvec, hess.num_weights, spec.trace_probes, seed=spec.sample_seed
+        )
+        summary.update(trace=est, trace_std=se, trace_probes=spec.trace_probes)
+    else:
+        summary["trace"] = float("nan")
+    if spec.density:
+        dens = hess.density(
+            num_runs=spec.density_runs, num_steps=spec.density_steps, seed=spec.sample_seed
+        )
+        _add_density(arrays, dens)
+    if spec.subset_samples is not None and spec.subset_samples < len(x):
+        sx, sy = sample(data, spec.subset_samples, spec.sample_seed)
+        sub = MatrixFreeHessian(qnn, sx, sy, weights)
+        summary["subset_samples"] = len(sx)
+        summary["subset_lambda_max"] = float(sub.eigenvectors(1, "LA", tol=1e-6)[0][0])
+    if spec.block_norm_probes:
+        bx, by = sample(data, spec.block_norm_samples, spec.sample_seed)
+        blocks = MatrixFreeHessian(qnn, bx, by, weights)
+        norms = blocks.block_norms(num_probes=spec.block_norm_probes, seed=spec.sample_seed)
+        for key, value in norms.items():
+            arrays[f"block_norms_{key}"] = np.asarray(value)
+        summary["block_norm_samples"] = len(bx)
+    summary.update(
+        num_matvecs=hess.num_matvecs,
+        num_sweeps=hess.num_sweeps,
+        provenance=hess.provenance.to_dict(),
+    )
     return summary, arrays
 
 
