@@ -19,11 +19,14 @@ softmax (its gradient nevertheless assumes one), so it is not the right loss for
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 from qiskit_machine_learning.utils.loss_functions import Loss
 
 __all__ = [
     "SoftmaxCrossEntropyLoss",
+    "accuracy",
     "check_labels",
     "cross_entropy",
     "log_softmax",
@@ -103,18 +106,48 @@ def one_hot(labels: np.ndarray, num_classes: int) -> np.ndarray:
     return np.eye(num_classes)[y]
 
 
-def cross_entropy(logits: np.ndarray, labels: np.ndarray) -> float:
+def cross_entropy(logits: np.ndarray, labels: np.ndarray) -> Any:
     """Mean softmax cross-entropy (natural log) of integer labels.
+
+    Args:
+        logits: ``(N, C)``, or ``(..., N, C)`` for several models at once (e.g. the points of
+            a landscape scan).
+        labels: ``(N,)``.
+
+    Returns:
+        A float for ``(N, C)`` logits, else an array of the leading shape.
 
     Example:
         >>> bool(np.isclose(cross_entropy(np.zeros((2, 4)), np.array([0, 3])), np.log(4)))
         True
+        >>> cross_entropy(np.zeros((3, 2, 4)), np.array([0, 3])).shape
+        (3,)
     """
     z = np.asarray(logits, dtype=float)
     y = np.asarray(labels).astype(int)
-    if z.ndim != 2 or len(z) != len(y):
+    if z.ndim < 2 or z.shape[-2] != len(y):
         raise ValueError(f"logits {z.shape} and labels {y.shape} do not match")
-    return float(-log_softmax(z)[np.arange(len(y)), y].mean())
+    if z.ndim == 2:
+        return float(-log_softmax(z)[np.arange(len(y)), y].mean())
+    picked = np.take_along_axis(
+        log_softmax(z), np.broadcast_to(y[:, None], z.shape[:-1] + (1,)), -1
+    )
+    return -picked[..., 0].mean(axis=-1)
+
+
+def accuracy(logits: np.ndarray, labels: np.ndarray) -> Any:
+    """Fraction of samples whose largest logit is their label; shapes as :func:`cross_entropy`.
+
+    Example:
+        >>> accuracy(np.array([[2.0, 1.0], [0.0, 3.0]]), np.array([0, 0]))
+        0.5
+    """
+    z = np.asarray(logits, dtype=float)
+    y = np.asarray(labels).astype(int)
+    if z.ndim < 2 or z.shape[-2] != len(y):
+        raise ValueError(f"logits {z.shape} and labels {y.shape} do not match")
+    hits = (np.argmax(z, axis=-1) == y).mean(axis=-1)
+    return float(hits) if z.ndim == 2 else hits
 
 
 class SoftmaxCrossEntropyLoss(Loss):

@@ -33,8 +33,9 @@ import numpy as np
 from sklearn.model_selection import StratifiedKFold
 from tqdm.auto import tqdm
 
+from .execution.provenance import Provenance
 from .io import DONE, is_done, mark_done, read_json, write_json, write_npz
-from .losses import log_softmax, softmax
+from .losses import accuracy, check_labels, cross_entropy, softmax
 from .qnn import PatchQNN
 
 __all__ = [
@@ -162,6 +163,8 @@ class TrainResult:
         config: the training recipe.
         model: :meth:`PatchQNN.to_config` of the model.
         info: dataset, backend and timing notes.
+        provenance: where and how the losses and gradients were computed (the same frozen
+            record as a Hessian's or a landscape scan's).
     """
 
     trajectory: np.ndarray
@@ -169,6 +172,7 @@ class TrainResult:
     config: TrainConfig
     model: dict
     info: dict = field(default_factory=dict)
+    provenance: Provenance | None = None
 
     @property
     def best_index(self) -> int:
@@ -233,10 +237,10 @@ class TrainResult:
         d.mkdir(parents=True, exist_ok=True)
         write_npz(d / "trajectory.npz", trajectory=self.trajectory)
         write_json(d / "history.json", self.history)
-        write_json(
-            d / "config.json",
-            {"train": asdict(self.config), "model": self.model, "info": self.info},
-        )
+        meta = {"train": asdict(self.config), "model": self.model, "info": self.info}
+        if self.provenance is not None:
+            meta["provenance"] = self.provenance.to_dict()
+        write_json(d / "config.json", meta)
         mark_done(d, epochs=self.config.epochs)
         return d
 
@@ -282,7 +286,15 @@ def load_run(directory: str | Path) -> TrainResult:
         raise ValueError(f"{d / 'config.json'} is not a run config: {exc}") from None
     if len(history) != len(trajectory):
         raise ValueError(f"{d}: history has {len(history)} rows, trajectory {len(trajectory)}")
-    return TrainResult(trajectory, history, config, model, cfg.get("info", {}))
+    prov = cfg.get("provenance")
+    return TrainResult(
+        trajectory,
+        history,
+        config,
+        model,
+        cfg.get("info", {}),
+        None if prov is None else Provenance.from_dict(prov),
+    )
 
 
 def incomplete_message(directory: str | Path) -> str:
@@ -346,9 +358,8 @@ def evaluate_model(
         True
     """
     logits = qnn.forward(images, weights)
-    y = np.asarray(labels, dtype=int)
-    loss = float(-log_softmax(logits)[np.arange(len(y)), y].mean())
-    return loss, float(np.mean(np.argmax(logits, axis=1) == y))
+    y = check_labels(labels, len(logits), qnn.num_classes, "labels")
+    return cross_entropy(logits, y), accuracy(logits, y)
 
 
 def _batches(labels: np.ndarray, batch_size: int, rng: np.random.Generator) -> list[np.ndarray]:
@@ -422,11 +433,11 @@ def train(
     """
     config = config or TrainConfig()
     x = qnn.model.check_images(x_train, "x_train")
-    y = _labels(y_train, len(x), qnn.num_classes, "y_train")
+    y = check_labels(y_train, len(x), qnn.num_classes, "y_train")
     xt = yt = None
     if x_test is not None and y_test is not None:
         xt = qnn.model.check_images(x_test, "x_test")
-        yt = _labels(y_test, len(xt), qnn.num_classes, "y_test")
+        yt = check_labels(y_test, len(xt), qnn.num_classes, "y_test")
     if out is not None and is_done(out):
         raise FileExistsError(
             f"{out} already holds a finished run ({DONE}); choose another directory"
@@ -524,7 +535,9 @@ def train(
             save_checkpoint()
     finally:
         bar.close()
-    result = TrainResult(np.array(trajectory), history, config, model, meta)
+    result = TrainResult(
+        np.array(trajectory), history, config, model, meta, qnn.executor.provenance()
+    )
     if out is not None:
         result.save(out)
         if checkpoint is None and ckpt is not None:
@@ -569,12 +582,3 @@ def _loss_gradient(
     grad = qnn.vjp(x, w, r)[0] if wgrad is None else np.einsum("nc,ncw->w", r, wgrad)
     loss = float(-np.log(np.maximum(p[np.arange(len(y)), y], 1e-300)).mean())
     return loss, grad
-
-
-def _labels(labels: object, n: int, num_classes: int, name: str) -> np.ndarray:
-    y = np.asarray(labels)
-    if y.shape != (n,):
-        raise ValueError(f"{name} must have shape ({n},), got {y.shape}")
-    if not np.all(np.equal(np.mod(y, 1), 0)) or y.min() < 0 or y.max() >= num_classes:
-        raise ValueError(f"{name} must hold integer labels in 0..{num_classes - 1}")
-    return y.astype(int)

@@ -31,7 +31,7 @@ from tqdm.auto import tqdm
 
 from ..execution import Evaluation
 from ..execution.provenance import Provenance
-from ..losses import log_softmax
+from ..losses import accuracy, check_labels, cross_entropy
 from .periodic import periodic_difference, periodic_mask
 from .result import LandscapeScan
 
@@ -48,15 +48,6 @@ BROADCAST_CHUNK_BINDINGS = 1 << 18
 a journal): then
 the product of points and samples is never held, only the outputs, so jobs can be four times
 larger."""
-
-
-def _labels(y: Any, n: int, num_classes: int) -> np.ndarray:
-    arr = np.asarray(y)
-    if arr.shape != (n,):
-        raise ValueError(f"y must have shape ({n},), got {arr.shape}")
-    if n and (not np.all(np.equal(np.mod(arr, 1), 0)) or arr.min() < 0 or arr.max() >= num_classes):
-        raise ValueError(f"y must hold integer labels in 0..{num_classes - 1}")
-    return arr.astype(np.int64)
 
 
 def evaluate_points(
@@ -111,7 +102,7 @@ def _evaluate(
     x = model.check_images(X, "X")
     if len(x) == 0:
         raise ValueError("X holds no images: a loss needs at least one sample")
-    labels = _labels(y, len(x), qnn.num_classes)
+    labels = check_labels(y, len(x), qnn.num_classes, "y")
     pts = np.atleast_2d(np.asarray(points, dtype=float))
     if pts.ndim != 2 or pts.shape[1] != qnn.num_weights:
         raise ValueError(f"points must have shape (G, {qnn.num_weights}), got {pts.shape}")
@@ -127,7 +118,6 @@ def _evaluate(
         raise ValueError(f"chunk_points must be >= 1, got {chunk_points}")
     losses = np.empty(g)
     accs = np.empty(g)
-    rows = np.arange(len(x))
     costs: list[Evaluation] = []
     with tqdm(total=g, desc=desc, unit="pt", disable=not progress, leave=False) as bar:
         for lo in range(0, g, chunk_points):
@@ -135,8 +125,8 @@ def _evaluate(
             ev = executor.run([model.columns(x, pts[lo:hi])])
             costs.append(ev)
             logits = model.logits(np.swapaxes(ev.values[0], -3, -2))  # (g, N, C)
-            losses[lo:hi] = -log_softmax(logits)[:, rows, labels].mean(axis=1)
-            accs[lo:hi] = (np.argmax(logits, axis=-1) == labels[None, :]).mean(axis=1)
+            losses[lo:hi] = cross_entropy(logits, labels)
+            accs[lo:hi] = accuracy(logits, labels)
             bar.update(hi - lo)
     return losses, accs, costs
 
