@@ -28,6 +28,7 @@ from dataclasses import dataclass
 from functools import cached_property
 
 import numpy as np
+import scipy.sparse
 from qiskit.circuit import Parameter, ParameterExpression, ParameterVector, QuantumCircuit
 
 __all__ = ["AnglePlan"]
@@ -206,11 +207,12 @@ class AnglePlan:
             [2.0]
         """
         tangents = np.asarray(tangents, dtype=float)
-        out = np.zeros((*tangents.shape[:-1], self.circuit.num_parameters))
-        if len(self.passthrough):
-            out[..., self.passthrough[:, 1]] = tangents[..., self.passthrough[:, 0]]
-        out[..., self.occ_column] = tangents[..., self.occ_param] * self.occ_scale
-        return out
+        if self._trivial:
+            return tangents
+        lead = tangents.shape[:-1]
+        flat = tangents.reshape(-1, tangents.shape[-1])
+        out = np.asarray(self._jacobian @ flat.T).T  # (B, columns)
+        return out.reshape(*lead, self.circuit.num_parameters)
 
     def pull_back(self, gradients: np.ndarray) -> np.ndarray:
         r"""Gradients with respect to the parameters from gradients with respect to the columns.
@@ -228,13 +230,21 @@ class AnglePlan:
             [12.0]
         """
         gradients = np.asarray(gradients, dtype=float)
+        if self._trivial:
+            return gradients
         lead = gradients.shape[:-1]
         flat = gradients.reshape(-1, gradients.shape[-1])
-        out = np.zeros((len(flat), len(self.params)))
-        if len(self.passthrough):
-            np.add.at(out.T, self.passthrough[:, 0], flat[:, self.passthrough[:, 1]].T)
-        np.add.at(out.T, self.occ_param, (flat[:, self.occ_column] * self.occ_scale).T)
+        out = np.asarray(self._jacobian.T @ flat.T).T  # (B, params)
         return out.reshape(*lead, len(self.params))
+
+    @cached_property
+    def _jacobian(self) -> scipy.sparse.csr_matrix:
+        """The sparse ``(columns, params)`` matrix of the linear part of :meth:`bind`."""
+        rows = np.concatenate([self.occ_column, self.passthrough[:, 1]])
+        cols = np.concatenate([self.occ_param, self.passthrough[:, 0]])
+        vals = np.concatenate([self.occ_scale, np.ones(len(self.passthrough))])
+        shape = (self.circuit.num_parameters, len(self.params))
+        return scipy.sparse.csr_matrix((vals, (rows, cols)), shape=shape)
 
     def chain(self, angles: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         r"""The chain rule from selected gate angles to the parameters behind them.

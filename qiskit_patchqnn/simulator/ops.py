@@ -155,12 +155,13 @@ def run_in_threads(
 
 
 @contextmanager
-def compile_notice(kernel: Any, what: str, after: float = 2.0) -> Iterator[None]:
+def compile_notice(kernel: Any, what: str, after: float = 6.0) -> Iterator[None]:
     """Say on stderr that ``kernel`` is compiling, if its first call here takes over ``after`` s.
 
     A compiled kernel with no signature yet in this process is either loaded from Numba's
-    on-disk cache (well under a second) or compiled (tens of seconds on first use on a
-    machine): the line appears only in the second case, while it compiles.
+    on-disk cache (well under a second on an idle machine, a few seconds on a busy one) or
+    compiled (10-20 s on first use on a machine): the line appears, while it compiles, only
+    when the first call runs past ``after`` seconds.
 
     Example:
         >>> with compile_notice(object(), "nothing"):
