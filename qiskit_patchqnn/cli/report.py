@@ -34,10 +34,13 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
     """
     r = subparsers.add_parser(
         "report",
-        help="write DIR/report.md and figures from a sweep directory",
-        description="Write report.md and figures/*.png from the finished runs in DIR.",
+        help="write DIR/report.md and figures from a sweep or study directory",
+        description=(
+            "Write report.md and figures/*.png from the finished runs in DIR (a sweep, or a "
+            "study: one report per arm and the study's report judging the claims)."
+        ),
     )
-    r.add_argument("dir", type=Path, help="sweep directory")
+    r.add_argument("dir", type=Path, help="sweep or study directory")
     r.add_argument("--no-figures", action="store_true", help="markdown only")
     r.set_defaults(handler=run)
     return r
@@ -62,8 +65,10 @@ def run(args: argparse.Namespace) -> int:
 
     def go() -> int:
         from ..experiments import write_report
+        from ..experiments.study_report import write_study_report
 
-        path = write_report(args.dir, figures=not args.no_figures, on_problem=warn)
+        write = write_study_report if (args.dir / "study.json").is_file() else write_report
+        path = write(args.dir, figures=not args.no_figures, on_problem=warn)
         print(f"report -> {path}")
         return 0
 

@@ -22,7 +22,16 @@ from typing import Any
 
 from .common import absolute_dataset, run_guarded
 
-__all__ = ["add_execution_arguments", "add_parser", "load_sweep_config", "run", "run_into"]
+__all__ = [
+    "add_execution_arguments",
+    "add_parser",
+    "load_sweep_config",
+    "run",
+    "run_config_into",
+    "run_into",
+    "study_of",
+    "with_overrides",
+]
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
@@ -48,8 +57,14 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
         ),
     )
     src = s.add_mutually_exclusive_group(required=True)
-    src.add_argument("config", nargs="?", type=Path, help="sweep TOML file")
-    src.add_argument("--preset", choices=preset_names(), help="a built-in sweep")
+    src.add_argument(
+        "config", nargs="?", type=Path, help="sweep TOML file (or a study: [study] and [arms.*])"
+    )
+    src.add_argument(
+        "--preset",
+        choices=preset_names(),
+        help="a built-in sweep, or a study of several (standard: one sweep per arm in OUT/<arm>)",
+    )
     s.add_argument("--out", type=Path, required=True, help="sweep directory (created/resumed)")
     s.add_argument(
         "--estimate",
@@ -107,6 +122,11 @@ def load_sweep_config(args: argparse.Namespace) -> Any:
     from ..experiments import load_config, load_preset
 
     config = load_preset(args.preset) if args.preset else load_config(args.config)
+    return with_overrides(args, config)
+
+
+def with_overrides(args: argparse.Namespace, config: Any) -> Any:
+    """``config`` with the ``--backend``/``--shots``/``--dataset`` of ``args`` applied."""
     if args.workers is not None and args.workers < 1:
         raise ValueError(f"--workers must be >= 1, got {args.workers}")
     changes: dict[str, dict[str, Any]] = {}
@@ -124,10 +144,52 @@ def load_sweep_config(args: argparse.Namespace) -> Any:
 
 
 def run_into(args: argparse.Namespace, out: Path) -> int:
-    """Run the sweep of ``args`` into ``out``; returns the exit code (1 if a run failed)."""
+    """Run the sweep (or study) of ``args`` into ``out``; returns the exit code.
+
+    A study preset runs its arms one after the other, each an ordinary sweep in
+    ``out/<arm>/``; the exit code is 1 if any run failed.
+    """
+    from ..experiments.study import prepare_study
+
+    study = study_of(args)
+    if study is None:
+        return run_config_into(args, load_sweep_config(args), out)
+    arms = {a: with_overrides(args, c) for a, c in study.arms.items()}
+    if not getattr(args, "estimate", False):
+        prepare_study(out, type(study)(study.name, study.description, arms, study.roles))
+    print(
+        f"study {study.name}: {study.num_runs()} runs in {len(arms)} arms "
+        f"({', '.join(arms)}) -> {out}",
+        flush=True,
+    )
+    code = 0
+    for arm, config in arms.items():
+        code = max(code, run_config_into(args, config, Path(out) / arm))
+    return code
+
+
+def study_of(args: argparse.Namespace) -> Any:
+    """The study named by ``--preset`` or held in the config file, or ``None`` for a sweep.
+
+    Example:
+        >>> study_of(argparse.Namespace(preset="standard", config=None)).name
+        'standard'
+        >>> study_of(argparse.Namespace(preset="quick", config=None)) is None
+        True
+    """
+    from ..experiments.study import is_study, load_study, load_study_file
+
+    preset = getattr(args, "preset", None)
+    if preset:
+        return load_study(preset) if is_study(preset) else None
+    config = getattr(args, "config", None)
+    return load_study_file(config) if config is not None else None
+
+
+def run_config_into(args: argparse.Namespace, config: Any, out: Path) -> int:
+    """Run one sweep ``config`` into ``out``; returns the exit code (1 if a run failed)."""
     from ..experiments import SweepStore, run_sweep, sweep_cost
 
-    config = load_sweep_config(args)
     hardware = config.backend.spec.startswith("ibm:")
     if getattr(args, "estimate", False) or hardware:
         cost = sweep_cost(config)

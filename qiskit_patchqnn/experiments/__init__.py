@@ -18,7 +18,8 @@ Modules: ``sections``/``schema`` (the configuration, one default per field), ``c
 (files, presets, error messages), ``runner`` and ``stages`` (one run: training, Hessian,
 landscape), ``rundir`` (run directories: completion markers, resumption, derived results),
 ``store`` and ``sweep`` (a sweep directory, in-process or on Dask), ``report`` with ``figures``,
-``markdown`` and ``claims``, ``cost`` and ``paper_data``.
+``markdown`` and ``claims``, ``study`` and ``study_report`` (several sweeps judged together,
+with ``convergence``), ``cost`` and ``paper_data``.
 
 Example:
     >>> from qiskit_patchqnn.experiments import load_preset
@@ -43,6 +44,8 @@ from .sections import (
     TrainingSpec,
 )
 from .store import SweepStore, read_summary
+from .study import StudyConfig, load_study, parse_study
+from .study_report import write_study_report
 from .sweep import SweepOutcome, run_sweep
 
 __all__ = [
@@ -61,18 +64,22 @@ __all__ = [
     "SweepCost",
     "SweepOutcome",
     "SweepSpec",
+    "StudyConfig",
     "SweepStore",
     "TrainingSpec",
     "build_model",
     "execute_run",
     "load_config",
     "load_preset",
+    "load_study",
     "load_sweep_data",
     "parse_config",
+    "parse_study",
     "preset_names",
     "read_summary",
     "run_cost",
     "run_sweep",
     "sweep_cost",
     "write_report",
+    "write_study_report",
 ]

@@ -40,16 +40,17 @@ except ModuleNotFoundError:  # pragma: no cover - Python 3.10
 __all__ = ["load_config", "load_preset", "parse_config", "preset_names"]
 
 _PRESETS = ("quick", "paper")
+_STUDY_PRESETS = ("standard",)  # several sweeps each: see :mod:`.study`
 
 
 def preset_names() -> tuple[str, ...]:
-    """Names of the built-in presets.
+    """Names of the built-in presets: sweeps, then studies (several sweeps, :mod:`.study`).
 
     Example:
         >>> preset_names()
-        ('quick', 'paper')
+        ('quick', 'paper', 'standard')
     """
-    return _PRESETS
+    return _PRESETS + _STUDY_PRESETS
 
 
 def load_preset(name: str) -> SweepConfig:
@@ -63,8 +64,13 @@ def load_preset(name: str) -> SweepConfig:
     Raises:
         ConfigError: unknown preset name.
     """
+    if name in _STUDY_PRESETS:
+        raise ConfigError(
+            f"preset {name!r} is a study of several sweeps: load it with load_study({name!r}) "
+            f"or run it with 'patchqnn reproduce --preset {name}'"
+        )
     if name not in _PRESETS:
-        raise ConfigError(f"unknown preset {name!r} (valid: {', '.join(_PRESETS)})")
+        raise ConfigError(f"unknown preset {name!r} (valid: {', '.join(preset_names())})")
     text = (
         resources.files(__package__).joinpath("presets").joinpath(f"{name}.toml").read_text("utf-8")
     )

@@ -309,7 +309,9 @@ def _downscaling_section(files: Any, config: SweepConfig, rows: list[dict]) -> l
         ("Hessian samples", str(config.hessian.num_samples or n_train), "60000"),
         (
             "Hessian method",
-            "exact parameter-shift Hessian, dense/ARPACK eigensolver",
+            "exact Hessian-vector products (adjoint sweeps), Lanczos"
+            if config.hessian.method == "hvp"
+            else "exact parameter-shift Hessian, dense/ARPACK eigensolver",
             "PyHessian power iteration on autograd HVPs",
         ),
         ("landscape", land, "20×20, 60000 samples, every run"),

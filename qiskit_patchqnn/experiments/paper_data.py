@@ -24,6 +24,8 @@ from __future__ import annotations
 
 __all__ = [
     "DEPTHS",
+    "LANDSCAPE_RANGE",
+    "LANDSCAPE_RANGE_SOURCE",
     "LAMBDA_MAX",
     "LAMBDA_MAX_SOURCE",
     "BEST_EPOCH_METRICS",
@@ -167,3 +169,21 @@ PCA_SOURCE = (
     "paper-notes §7.4: src_vis/*_vis.ipynb and mnist_plot_vis_2d_loss_*.ipynb (agree to 6-7 "
     "digits); probably the paper's Table B1"
 )
+
+LANDSCAPE_RANGE: dict[tuple[int, int], tuple[float, float]] = {
+    (4, 50): (6.79, 0.04),
+    (4, 100): (6.45, 0.02),
+    (4, 150): (5.88, 0.01),
+    (4, 200): (6.02, 0.01),
+    (9, 50): (4.42, 0.02),
+    (9, 100): (3.96, 0.01),
+    (9, 150): (3.48, 0.00),
+    (9, 200): (3.66, 0.00),
+    (16, 50): (3.41, 0.02),
+    (16, 100): (3.72, 0.01),
+    (16, 150): (3.32, 0.00),
+    (16, 200): (3.45, 0.00),
+}
+"""(max, min) of the training loss over the 20×20 trajectory-PCA grid, two decimals."""
+
+LANDSCAPE_RANGE_SOURCE = "paper-notes §7.5: the plot notebooks (full 60k training loss per point)"

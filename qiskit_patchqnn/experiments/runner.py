@@ -40,6 +40,7 @@ __all__ = [
     "run_one",
     "run_record",
     "SUMMARY_COLUMNS",
+    "EXTRA_COLUMNS",
 ]
 
 RUN_FORMAT = "qiskit-patchqnn run v1"
@@ -68,6 +69,28 @@ SUMMARY_COLUMNS = (
     "pc2_ratio",
 )
 """Columns of ``summary.csv`` (and keys of each run's ``metrics.json``), in order."""
+
+EXTRA_COLUMNS = (
+    "learning_rate",
+    "num_classes",
+    "best_lr_fraction",
+    "period_loss_change",
+    "grad_norm",
+    "grad_norm_init",
+    "trace_std",
+    "subset_lambda_max",
+    "subset_samples",
+    "bulk_edge",
+    "num_outliers_null",
+    "between_above_edge",
+    "offdiag_block_ratio",
+    "offdiag_mass",
+    "landscape_loss_max",
+    "landscape_loss_min",
+)
+"""Columns added after :data:`SUMMARY_COLUMNS`; ``summary.csv`` has those that any run has
+(convergence, the matrix-free Hessian's extras, class structure, block coupling, landscape
+range; see :mod:`.convergence` and :mod:`qiskit_patchqnn.hessian.classes`)."""
 
 
 @dataclass(frozen=True)
@@ -319,7 +342,8 @@ def _execute(
 ) -> tuple[dict[str, bytes], dict[str, Any]]:
     from ..io import DONE, write_json
     from ..training import train
-    from .stages import hessian_stage, landscape_stage, write_hessian
+    from .convergence import convergence_metrics
+    from .stages import block_coupling, hessian_stage, landscape_stage, write_hessian
 
     info = {**_run_info(config, run, data), **(extra or {})}
     result = train(
@@ -358,6 +382,9 @@ def _execute(
         "pc1_ratio": float("nan"),
         "pc2_ratio": float("nan"),
     }
+    tr = config.training
+    metrics.update(learning_rate=tr.learning_rate_for(run.depth), num_classes=data.num_classes)
+    metrics.update(convergence_metrics(qnn, data.x_train, data.y_train, result, tr.t_max))
     with tempfile.TemporaryDirectory(prefix="patchqnn-run-") as tmp:
         d = Path(tmp)
         write_json(d / "run.json", run_record(config, run))
@@ -374,11 +401,20 @@ def _execute(
                 lambda_min=summary["lambda_min"],
                 hessian_samples=summary["num_samples"],
             )
+            metrics.update(
+                {k: summary[k] for k in _HESSIAN_EXTRAS if k in summary},
+                **block_coupling(arrays, run.num_patches),
+            )
         if config.landscape.selects(run):
             scan = landscape_stage(config.landscape, qnn, data, result, progress=progress)
             scan.save(d / "landscape")
             ratios = scan.info.get("explained_variance_ratio", [float("nan")] * 2)
             metrics.update(pc1_ratio=ratios[0], pc2_ratio=ratios[1])
+            losses = np.asarray(scan.losses, dtype=float)
+            metrics.update(
+                landscape_loss_max=float(np.nanmax(losses)),
+                landscape_loss_min=float(np.nanmin(losses)),
+            )
         metrics["seconds"] = time.perf_counter() - start
         timing = {"train_seconds": train_seconds, "seconds": metrics["seconds"]}
         write_json(d / "metrics.json", {**metrics, "timing": timing, "run": run.name})
@@ -386,6 +422,16 @@ def _execute(
             p.name: p.read_bytes() for p in sorted(d.iterdir()) if p.is_file() and p.name != DONE
         }
     return files, metrics
+
+
+_HESSIAN_EXTRAS = (
+    "trace_std",
+    "subset_lambda_max",
+    "subset_samples",
+    "bulk_edge",
+    "num_outliers_null",
+    "between_above_edge",
+)
 
 
 def _run_info(config: SweepConfig, run: RunSpec, data: Any) -> dict:

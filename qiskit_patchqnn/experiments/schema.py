@@ -62,6 +62,9 @@ _ADDED_FIELDS: dict[str, tuple[str, ...]] = {
         "subset_samples",
         "block_norm_samples",
         "block_norm_probes",
+        "eigen_tol",
+        "lanczos_steps",
+        "class_structure",
     ),
     "landscape": ("method", "extent", "hessian_samples"),
 }

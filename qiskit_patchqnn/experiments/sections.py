@@ -273,6 +273,15 @@ class HessianSpec(_Section):
         block_norm_samples: ``hvp``: stratified samples of the stochastic block-norm estimate
             (its cost grows with the number of blocks).
         block_norm_probes: ``hvp``: probes per block of that estimate (0: no block norms).
+        eigen_tol: ``hvp``: relative accuracy asked of Lanczos for the top eigenvalues.
+        lanczos_steps: ``hvp``: take the top eigenvalues and the spectral density from one
+            Lanczos run of at most this many products, stopped once the ``top_k`` eigenvalues
+            reach ``eigen_tol`` (:func:`~qiskit_patchqnn.hessian.spectrum.lanczos_spectrum`;
+            ``density_runs - 1`` further density runs are added); ``None``: ``eigsh`` and
+            separate density runs.
+        class_structure: ``hvp``: split the Gauss-Newton part into between- and within-class
+            parts (:func:`~qiskit_patchqnn.hessian.class_structure`) and count the eigenvalues
+            above the within-class edge: outliers by a rule with a stated null.
     """
 
     enabled: bool = True
@@ -293,12 +302,19 @@ class HessianSpec(_Section):
     subset_samples: PositiveInt | None = None
     block_norm_samples: PositiveInt = 100
     block_norm_probes: NonNegativeInt = 6
+    eigen_tol: Annotated[float, Field(gt=0.0, lt=1.0)] = 1e-6
+    lanczos_steps: Annotated[int, Field(ge=2)] | None = None
+    class_structure: bool = False
 
     @_model_validator(mode="after")
     def _consistent(self) -> HessianSpec:
         if self.method == "hvp" and self.parts != "all":
             raise bad_value(
                 "hessian.parts", self.parts, "method 'hvp' computes every part; use 'all'"
+            )
+        if self.class_structure and self.method != "hvp":
+            raise bad_value(
+                "hessian.class_structure", True, "false unless method = 'hvp' (matrix-free)"
             )
         if self.method == "hvp" and self.repetitions > 1:
             raise bad_value("hessian.repetitions", self.repetitions, "1 with method 'hvp' (exact)")

@@ -25,7 +25,7 @@ import numpy as np
 from ..io import write_json, write_npz
 from .sections import HessianSpec, LandscapeSpec
 
-__all__ = ["hessian_stage", "landscape_stage", "sample", "write_hessian"]
+__all__ = ["block_coupling", "hessian_stage", "landscape_stage", "sample", "write_hessian"]
 
 
 def sample(data: Any, n: int | None, seed: int) -> tuple[np.ndarray, np.ndarray]:
@@ -128,12 +128,25 @@ def _hvp_stage(
     progress: bool,
 ) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
     """The matrix-free route: Lanczos eigenvalues, Hutchinson trace, SLQ density, block norms."""
-    from ..hessian import MatrixFreeHessian, gap_outliers, hutchinson_trace
+    from ..hessian import MatrixFreeHessian, class_structure, gap_outliers, hutchinson_trace
+    from ..hessian.spectrum import lanczos_spectrum, merge_densities
 
     hess = MatrixFreeHessian(qnn, x, y, weights, progress=progress)
     k = min(spec.top_k, qnn.num_weights - 1)
     t0 = time.perf_counter()
-    vals = hess.eigenvectors(k, "LA", tol=1e-6)[0]
+    run = None
+    if spec.lanczos_steps is not None:
+        run = lanczos_spectrum(
+            hess.matvec,
+            hess.num_weights,
+            k,
+            tol=spec.eigen_tol,
+            max_steps=spec.lanczos_steps,
+            seed=spec.sample_seed,
+        )
+        vals = run.eigenvalues[: max(run.converged, 1)]
+    else:
+        vals = hess.eigenvectors(k, "LA", tol=spec.eigen_tol)[0]
     eig = {"products": hess.num_matvecs, "seconds": time.perf_counter() - t0}
     out = gap_outliers(vals)
     summary: dict[str, Any] = {
@@ -149,6 +162,12 @@ def _hvp_stage(
         "eigen_products": eig["products"],
         "eigen_seconds": eig["seconds"],
     }
+    if run is not None:
+        summary.update(
+            eigen_method=f"one Lanczos run, at most {spec.lanczos_steps} steps",
+            eigen_converged=run.converged,
+            eigen_errors=[float(e) for e in run.errors],
+        )
     arrays: dict[str, np.ndarray] = {
         "top_eigenvalues": np.asarray(vals),
         "outliers": np.asarray(out.values),
@@ -160,7 +179,17 @@ def _hvp_stage(
         summary.update(trace=est, trace_std=se, trace_probes=spec.trace_probes)
     else:
         summary["trace"] = float("nan")
-    if spec.density:
+    if spec.density and run is not None:
+        dens = run.density
+        if spec.density_runs > 1:  # the Lanczos run is the first probe; add the others
+            more = hess.density(
+                num_runs=spec.density_runs - 1,
+                num_steps=spec.density_steps,
+                seed=spec.sample_seed + 1,
+            )
+            dens = merge_densities([dens, more])
+        _add_density(arrays, dens)
+    elif spec.density:
         dens = hess.density(
             num_runs=spec.density_runs, num_steps=spec.density_steps, seed=spec.sample_seed
         )
@@ -169,7 +198,19 @@ def _hvp_stage(
         sx, sy = sample(data, spec.subset_samples, spec.sample_seed)
         sub = MatrixFreeHessian(qnn, sx, sy, weights)
         summary["subset_samples"] = len(sx)
-        summary["subset_lambda_max"] = float(sub.eigenvectors(1, "LA", tol=1e-6)[0][0])
+        summary["subset_lambda_max"] = float(sub.eigenvectors(1, "LA", tol=spec.eigen_tol)[0][0])
+    if spec.class_structure:
+        cs = class_structure(hess, tol=max(spec.eigen_tol, 1e-3))
+        count = cs.count(vals)
+        summary.update(
+            bulk_edge=cs.bulk_edge,
+            bulk_edge_error=cs.edge_error,
+            num_outliers_null=count,
+            outliers_censored=bool(count == len(vals)),
+            between_above_edge=int(np.sum(cs.between > cs.bulk_edge)),
+            class_products=cs.gn_products,
+        )
+        arrays["between_eigenvalues"] = np.asarray(cs.between)
     if spec.block_norm_probes:
         bx, by = sample(data, spec.block_norm_samples, spec.sample_seed)
         blocks = MatrixFreeHessian(qnn, bx, by, weights)
@@ -183,6 +224,43 @@ def _hvp_stage(
         provenance=hess.provenance.to_dict(),
     )
     return summary, arrays
+
+
+def block_coupling(arrays: dict[str, np.ndarray], num_patches: int | None = None) -> dict:
+    r"""How much of the Hessian lies outside its per-patch diagonal blocks.
+
+    From the Frobenius norms :math:`F_{kl} = \|H_{kl}\|_F` of the patch blocks (the first
+    ``num_patches`` blocks; a positional-bias block is left out):
+
+    * ``offdiag_block_ratio``: the mean off-diagonal :math:`F_{kl}` over the mean diagonal
+      :math:`F_{kk}`, a typical cross-patch block against a typical own-patch block;
+    * ``offdiag_mass``: :math:`\sqrt{\sum_{k \ne l} F_{kl}^2 / \sum_{kl} F_{kl}^2}`, the
+      share of :math:`\|H\|_F` outside the diagonal blocks.
+
+    Empty without block norms or with one patch.
+
+    Example:
+        >>> f = np.array([[2.0, 1.0], [1.0, 2.0]])
+        >>> c = block_coupling({"block_norms_frobenius": f})
+        >>> c["offdiag_block_ratio"], round(c["offdiag_mass"], 4)
+        (0.5, 0.4472)
+    """
+    fro = arrays.get("block_norms_frobenius")
+    if fro is None:
+        return {}
+    f = np.asarray(fro, dtype=float)
+    if num_patches is not None:
+        f = f[:num_patches, :num_patches]
+    k = len(f)
+    if k < 2:
+        return {}
+    off = ~np.eye(k, dtype=bool)
+    diag = float(np.diag(f).mean())
+    total = float(np.sum(f**2))
+    return {
+        "offdiag_block_ratio": float(f[off].mean() / diag) if diag > 0 else float("nan"),
+        "offdiag_mass": float(np.sqrt(np.sum(f[off] ** 2) / total)) if total > 0 else float("nan"),
+    }
 
 
 def write_hessian(directory: str | Path, summary: dict, arrays: dict[str, np.ndarray]) -> None:

@@ -46,7 +46,7 @@ from ..io import (
     write_json,
 )
 from .config import parse_config
-from .runner import SUMMARY_COLUMNS, RunOutput
+from .runner import EXTRA_COLUMNS, SUMMARY_COLUMNS, RunOutput
 from .schema import ConfigError, SweepConfig
 
 __all__ = ["SweepStore", "read_summary"]
@@ -244,9 +244,10 @@ class SweepStore:
         )
         buf = io.StringIO()
         writer = csv.writer(buf, lineterminator="\n")
-        writer.writerow(SUMMARY_COLUMNS)
+        columns = SUMMARY_COLUMNS + tuple(c for c in EXTRA_COLUMNS if any(c in row for row in rows))
+        writer.writerow(columns)
         for row in rows:
-            writer.writerow([_cell(row.get(c)) for c in SUMMARY_COLUMNS])
+            writer.writerow([_cell(row.get(c)) for c in columns])
         return atomic_write_text(self.root / "summary.csv", buf.getvalue())
 
 

@@ -25,6 +25,7 @@ instead of :math:`2(\sum_k P_k)^2`.
 """
 
 from .budget import BudgetPlan, plan_budget, seconds_per_shot
+from .classes import ClassStructure, class_structure
 from .compute import count_evaluations, loss_hessian
 from .hvp import MatrixFreeHessian
 from .result import LossHessian
@@ -40,11 +41,13 @@ from .spectrum import (
 
 __all__ = [
     "BudgetPlan",
+    "ClassStructure",
     "LossHessian",
     "MatrixFreeHessian",
     "Outliers",
     "PowerIteration",
     "SpectralDensity",
+    "class_structure",
     "count_evaluations",
     "gap_outliers",
     "hutchinson_trace",

@@ -103,7 +103,7 @@ def test_missing_and_broken_files(tmp_path):
         load_config(tmp_path / "nope.toml")
     with pytest.raises(ConfigError, match=r"broken.toml: invalid TOML: "):
         load_config(write(tmp_path, "[sweep\nseeds = [0]\n", "broken.toml"))
-    with pytest.raises(ConfigError, match=r"unknown preset 'fast' \(valid: quick, paper\)"):
+    with pytest.raises(ConfigError, match=r"unknown preset 'fast' \(valid: quick, paper, standard\)"):
         load_preset("fast")
 
 
@@ -204,7 +204,7 @@ def test_merged_names_the_flag_and_checks_across_sections():
 
 # ----------------------------------------------------------------------------- presets
 def test_presets_load():
-    assert preset_names() == ("quick", "paper")
+    assert preset_names() == ("quick", "paper", "standard")
     quick = load_preset("quick")
     assert quick.dataset.is_digits
     assert {4, 9} <= set(quick.layout.num_patches)

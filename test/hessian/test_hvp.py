@@ -161,3 +161,24 @@ def test_dask_products_equal_in_process():
     ):
         remote = loss_hessian(qnn, x, y, w, method="hvp", max_bindings=8, client=client)
         np.testing.assert_allclose(remote.matvec(v), local, rtol=1e-12, atol=1e-12)
+
+
+def test_one_lanczos_run_gives_the_dense_top_eigenvalues() -> None:
+    from qiskit_patchqnn.hessian.spectrum import lanczos_spectrum, merge_densities, slq_density
+
+    qnn = PatchQNN(PatchLayout.grid((4, 4), (3, 3), 4), 1, num_qubits=2, num_classes=4)
+    rng = np.random.default_rng(5)
+    x, y = rng.uniform(size=(10, 16)), np.arange(10) % 4
+    w = qnn.initial_weights(4)
+    dense = np.linalg.eigvalsh(loss_hessian(qnn, x, y, w).to_dense())[::-1]
+    op = loss_hessian(qnn, x, y, w, method="hvp")
+    run = lanczos_spectrum(op.matvec, op.num_weights, 4, tol=1e-9, max_steps=op.num_weights)
+    assert run.converged == 4 and run.steps <= op.num_weights
+    np.testing.assert_allclose(run.eigenvalues, dense[:4], rtol=1e-8)
+    assert np.all(run.errors <= 1e-9 * abs(dense[0]))
+    # the quadrature weights of one unit start vector sum to one
+    assert run.density.weights.sum() == pytest.approx(1.0)
+    both = merge_densities(
+        [run.density, slq_density(op.matvec, op.num_weights, num_runs=2, num_steps=5)]
+    )
+    assert both.nodes.shape[0] == 3 and both.weights.sum() == pytest.approx(3.0)

@@ -219,6 +219,31 @@ def test_cache_follows_in_place_changes() -> None:
     assert second == pytest.approx(np.cos(1.0) * np.cos(0.4), abs=1e-12)
 
 
+@pytest.mark.parametrize("change", ["angle", "gate", "qubits", "append"])
+def test_cache_sees_every_in_place_edit(change: str) -> None:
+    from qiskit.circuit.library import RXGate, RYGate
+
+    t = Parameter("t")
+    qc = QuantumCircuit(2)
+    qc.ry(t, 0)
+    qc.rx(0.7, 1)
+    est = BatchedEstimator()
+    obs = SparsePauliOp(["IZ", "ZI"])
+    before = est.run([(qc, obs, [0.3])]).result()[0].data.evs
+    if change == "angle":
+        qc.data[1] = qc.data[1].replace(operation=RXGate(0.2))
+    elif change == "gate":
+        qc.data[0] = qc.data[0].replace(operation=RYGate(2 * t))
+    elif change == "qubits":
+        qc.data[1] = qc.data[1].replace(qubits=(qc.qubits[0],))
+    else:
+        qc.rx(0.5, 1)
+    after = est.run([(qc, obs, [0.3])]).result()[0].data.evs
+    fresh = BatchedEstimator().run([(qc, obs, [0.3])]).result()[0].data.evs
+    assert after == pytest.approx(fresh, abs=1e-12)
+    assert not np.allclose(after, before)
+
+
 def _unsupported() -> list[tuple[QuantumCircuit, str]]:
     a, b = Parameter("a"), Parameter("b")
     cases = []

@@ -1,0 +1,232 @@
+# This code is part of qiskit-patchqnn.
+#
+# (C) Copyright the qiskit-patchqnn developers, 2026.
+#
+# This code is licensed under the Apache License, Version 2.0. You may obtain a copy of this
+# license in the LICENSE file in the root directory of this source tree or at
+# http://www.apache.org/licenses/LICENSE-2.0.
+
+"""Studies: parsing, a tiny three-arm study through the CLI, its report and its rules."""
+
+from __future__ import annotations
+
+import csv
+import math
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from qiskit_patchqnn.cli import main
+from qiskit_patchqnn.experiments import ConfigError, load_preset, load_study, parse_study
+from qiskit_patchqnn.experiments.claims import Trend
+from qiskit_patchqnn.experiments.convergence import ConvergenceRule
+from qiskit_patchqnn.experiments.study_report import _outlier_verdict, category, depth_verdict
+
+TINY_STUDY = """
+[study]
+name = "tiny"
+description = "a tiny study"
+arms = ["main", "fixed", "few"]
+
+[sweep]
+seeds = [0, 1]
+
+[dataset]
+pool = true
+num_classes = 4
+num_train = 24
+num_test = 8
+
+[layout]
+patch_shape = [3, 3]
+num_patches = [1, 4]
+
+[model]
+depths = [1, 2]
+
+[training]
+learning_rate = { 1 = 0.05, 2 = 0.02 }
+epochs = 4
+t_max = 1
+batch_size = 12
+
+[hessian]
+method = "hvp"
+top_k = 6
+eigen_tol = 1e-3
+trace_probes = 2
+density_runs = 1
+density_steps = 4
+subset_samples = 8
+block_norm_samples = 8
+block_norm_probes = 2
+class_structure = true
+
+[landscape]
+seeds = [0]
+resolution = 3
+num_samples = 8
+
+[arms.main]
+role = "main"
+
+[arms.fixed]
+role = "fixed_lr"
+[arms.fixed.model]
+depths = [1]
+[arms.fixed.training]
+learning_rate = 0.02
+[arms.fixed.landscape]
+enabled = false
+
+[arms.few]
+role = "classes"
+[arms.few.dataset]
+num_classes = 2
+[arms.few.layout]
+num_patches = [4]
+[arms.few.model]
+depths = [1]
+[arms.few.training]
+learning_rate = { 1 = 0.05 }
+[arms.few.landscape]
+enabled = false
+"""
+
+
+@pytest.fixture(scope="module")
+def study_dir(tmp_path_factory) -> Path:
+    tmp = tmp_path_factory.mktemp("study")
+    cfg = tmp / "tiny.toml"
+    cfg.write_text(TINY_STUDY)
+    out = tmp / "out"
+    assert main(["sweep", str(cfg), "--out", str(out), "--no-progress"]) == 0
+    assert main(["report", str(out)]) == 0
+    return out
+
+
+def test_the_standard_preset_is_a_study_of_three_arms() -> None:
+    study = load_study("standard")
+    main_arm = study.arms["main"]
+    assert study.roles == {"main": "main", "fixed-lr": "fixed_lr", "classes": "classes"}
+    assert main_arm.layout.num_patches == (4, 9, 16)
+    assert len(main_arm.model.depths) >= 4 and len(main_arm.seeds) >= 5
+    assert main_arm.hessian.num_samples is None and main_arm.hessian.method == "hvp"
+    assert study.arms["classes"].dataset.num_classes == 4
+    assert isinstance(study.arms["fixed-lr"].training.learning_rate, float)
+    with pytest.raises(ConfigError, match="is a study"):
+        load_preset("standard")
+
+
+def test_weights_per_patch_span_eight_times() -> None:
+    from qiskit_patchqnn.experiments.runner import build_model
+
+    cfg = load_study("standard").arms["main"]
+    runs = [r for r in cfg.runs() if r.num_patches == 4 and r.seed == 0]
+    per_patch = [build_model(cfg, r, 10).weights_per_patch for r in runs]
+    assert max(per_patch) / min(per_patch) >= 8
+
+
+def test_every_arm_is_a_sweep_and_the_report_judges_every_claim(study_dir: Path) -> None:
+    assert sorted(p.name for p in study_dir.iterdir() if p.is_dir()) == [
+        "few",
+        "figures",
+        "fixed",
+        "main",
+    ]
+    rows = list(csv.DictReader((study_dir / "main" / "summary.csv").open()))
+    assert len(rows) == 8
+    for key in ("grad_norm", "bulk_edge", "num_outliers_null", "subset_lambda_max"):
+        assert all(math.isfinite(float(r[key])) for r in rows), key
+    four = [r for r in rows if r["num_patches"] == "4"]
+    assert all(0 <= float(r["offdiag_mass"]) <= 1 for r in four)
+    assert all(r["landscape_loss_max"] for r in rows if r["seed"] == "0")
+    text = (study_dir / "report.md").read_text()
+    for claim in (
+        "checkpoints are minima",
+        "λ_max falls as the number of patches grows",
+        "λ_max rises with depth",
+        "about one outlier eigenvalue per class",
+        "grid maximum falls with K",
+        "grid minimum falls with d",
+    ):
+        assert claim in text, claim
+    assert "## The learning-rate ablation" in text and "## Cross-patch coupling" in text
+    assert "| 4 | 2 | 0.02 |" in text  # the main arm's d = 2 runs share the fixed rate
+    assert (study_dir / "figures" / "lambda_depth.png").is_file()
+    assert (study_dir / "main" / "report.md").is_file()
+
+
+def test_a_study_directory_is_not_reused_for_another_study(study_dir, tmp_path, capsys) -> None:
+    other = tmp_path / "other.toml"
+    other.write_text(TINY_STUDY.replace("seeds = [0, 1]", "seeds = [0]"))
+    assert main(["sweep", str(other), "--out", str(study_dir), "--no-progress"]) == 1
+    assert "different study" in capsys.readouterr().err
+
+
+def test_resuming_a_finished_study_runs_nothing(study_dir, tmp_path, capsys) -> None:
+    cfg = tmp_path / "tiny.toml"
+    cfg.write_text(TINY_STUDY)
+    before = (study_dir / "main" / "summary.csv").read_text()
+    assert main(["sweep", str(cfg), "--out", str(study_dir), "--no-progress"]) == 0
+    assert "0 runs finished now, 8 were already done" in capsys.readouterr().out
+    assert (study_dir / "main" / "summary.csv").read_text() == before
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        ({"arms": {}}, "has no \\[arms.a\\] table"),
+        ({"arms": {"a": {"role": "boss"}}}, "role must be one of"),
+        ({"arms": {"a": {"role": "main", "model": {"depths": [0]}}}}, "arm a: bad value for 'model.depths'"),
+        ({"arms": {"a": {"role": "main"}, "b": {"role": "main"}}}, "not listed in study.arms"),
+        ({"study": {"name": "t", "arms": ["a"], "sed": 1}}, "unknown key 'study.sed'"),
+    ],
+)
+def test_bad_studies_get_one_line_naming_the_problem(change, message) -> None:
+    base = {
+        "study": {"name": "t", "arms": ["a"]},
+        "sweep": {"seeds": [0]},
+        "layout": {"patch_shape": [5, 5], "num_patches": [4]},
+        "model": {"depths": [1]},
+        "arms": {"a": {"role": "main"}},
+    }
+    with pytest.raises(ConfigError, match=message):
+        parse_study({**base, **change})
+
+
+def test_convergence_rule_conditions() -> None:
+    rule = ConvergenceRule()
+    ok = {
+        "best_epoch": 25,
+        "best_lr_fraction": 0.0,
+        "period_loss_change": 0.001,
+        "train_loss": 0.05,
+        "grad_norm": 0.01,
+        "grad_norm_init": 1.0,
+    }
+    assert rule.converged(ok, epochs=30)
+    assert rule.failures({**ok, "best_epoch": 29}, 30) == ["best at the last epoch"]
+    assert "not at a learning-rate trough" in rule.failures({**ok, "best_lr_fraction": 0.5}, 30)[0]
+    assert rule.failures({**ok, "train_loss": 0.2}, 30) == ["training loss 0.2 > 0.1"]
+    assert rule.failures({**ok, "grad_norm": 0.2}, 30) == ["gradient norm 0.2 of the initial one"]
+    assert rule.failures({**ok, "period_loss_change": float("nan")}, 30) == [
+        "no full period before the best epoch"
+    ]
+    # not measured (hardware): the gradient condition is skipped, not failed
+    assert rule.converged({**ok, "grad_norm": float("nan")}, 30)
+
+
+def test_verdict_rules() -> None:
+    holds, avg, no = (Trend("c", v, "", 1.0) for v in ("holds", "holds on average", "does not hold"))
+    assert category([holds, holds]) == "holds"
+    assert category([holds, avg]) == "holds on average"
+    assert category([holds, no]) == "does not hold"
+    assert depth_verdict("holds", "does not hold") == "confounded"
+    assert depth_verdict("does not hold", "holds") == "does not hold"
+    assert depth_verdict("holds", "holds") == "holds"
+    assert _outlier_verdict({10: [9, 10, 11], 4: [3, 4]}) == "holds"
+    assert _outlier_verdict({10: [6, 12, 11], 4: [3, 4]}) == "holds on average"
+    assert _outlier_verdict({10: [3, 4], 4: [3, 4]}) == "does not hold"
+    assert _outlier_verdict({10: [np.nan]}) == "not testable"
