@@ -21,7 +21,7 @@ from qiskit_patchqnn.cli import main
 from qiskit_patchqnn.experiments import ConfigError, load_preset, load_study, parse_study
 from qiskit_patchqnn.experiments.claims import Trend
 from qiskit_patchqnn.experiments.convergence import ConvergenceRule
-from qiskit_patchqnn.experiments.study_report import _outlier_verdict, category, depth_verdict
+from qiskit_patchqnn.experiments.study_sections import category, depth_verdict, outlier_verdict
 
 TINY_STUDY = """
 [study]
@@ -226,7 +226,7 @@ def test_verdict_rules() -> None:
     assert depth_verdict("holds", "does not hold") == "confounded"
     assert depth_verdict("does not hold", "holds") == "does not hold"
     assert depth_verdict("holds", "holds") == "holds"
-    assert _outlier_verdict({10: [9, 10, 11], 4: [3, 4]}) == "holds"
-    assert _outlier_verdict({10: [6, 12, 11], 4: [3, 4]}) == "holds on average"
-    assert _outlier_verdict({10: [3, 4], 4: [3, 4]}) == "does not hold"
-    assert _outlier_verdict({10: [np.nan]}) == "not testable"
+    assert outlier_verdict({10: [9, 10, 11], 4: [3, 4]}) == "holds"
+    assert outlier_verdict({10: [6, 12, 11], 4: [3, 4]}) == "holds on average"
+    assert outlier_verdict({10: [3, 4], 4: [3, 4]}) == "does not hold"
+    assert outlier_verdict({10: [np.nan]}) == "not testable"
