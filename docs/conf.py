@@ -46,6 +46,7 @@ extensions = [
     "reno.sphinxext",
     "qiskit_sphinx_theme",
     "patchqnn_apiref",
+    "patchqnn_modulemap",
 ]
 
 templates_path = ["_templates"]
