@@ -49,6 +49,21 @@ class Flag:
         self.dest = dest or flag.lstrip("-").replace("-", "_")
 
 
+def samples_count(text: str) -> int | str:
+    """``--samples``: a number of samples, or ``all``.
+
+    Example:
+        >>> samples_count("64"), samples_count("all")
+        (64, 'all')
+    """
+    if text.strip().lower() == "all":
+        return "all"
+    try:
+        return int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number or 'all', got {text!r}") from None
+
+
 def default(key: str) -> Any:
     """The schema's default of ``section.key``, for help texts.
 

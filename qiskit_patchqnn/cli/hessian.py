@@ -30,6 +30,7 @@ from .common import (
     confirm_hook,
     default,
     load_stored_run,
+    samples_count,
 )
 
 __all__ = ["add_parser", "backend_slug", "result_name", "run"]
@@ -77,7 +78,10 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
         help=f"best, last, init or an epoch number ({default('hessian.checkpoint')})",
     )
     p.add_argument(
-        "--samples", type=int, default=None, help="stratified training samples (default: all)"
+        "--samples",
+        type=samples_count,
+        default=None,
+        help="stratified training samples, or 'all' (default: the run's setting)",
     )
     p.add_argument(
         "--top-k", type=int, default=None, help=f"top eigenvalues ({default('hessian.top_k')})"

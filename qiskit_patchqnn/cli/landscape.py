@@ -28,6 +28,7 @@ from .common import (
     default,
     load_stored_run,
     run_guarded,
+    samples_count,
 )
 from .hessian import backend_slug
 
@@ -76,7 +77,10 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
         help=f"grid points per axis ({default('landscape.resolution')}, as the paper)",
     )
     p.add_argument(
-        "--samples", type=int, default=None, help="stratified training samples (default: all)"
+        "--samples",
+        type=samples_count,
+        default=None,
+        help="stratified training samples, or 'all' (default: the run's setting)",
     )
     p.add_argument(
         "--extent",

@@ -218,11 +218,27 @@ class Executor:
             job_ids=tuple(dict.fromkeys([*log.job_ids, *log.reused_job_ids])),
         )
 
-    def provenance(self, job_ids: Sequence[str] = ()) -> Provenance:
+    def mark(self) -> tuple[int, int]:
+        """A position in this executor's job log, for :meth:`jobs_since`."""
+        return len(self.log.job_ids), len(self.log.reused_job_ids)
+
+    def jobs_since(self, mark: tuple[int, int]) -> list[str]:
+        """Ids of the jobs submitted or reused after ``mark`` (see :meth:`mark`).
+
+        Example:
+            >>> from qiskit.circuit import QuantumCircuit
+            >>> ex = Executor(QuantumCircuit(1), ["Z"])
+            >>> m = ex.mark()
+            >>> ex.jobs_since(m)
+            []
+        """
+        return [*self.log.job_ids[mark[0] :], *self.log.reused_job_ids[mark[1] :]]
+
+    def provenance(self, job_ids: Sequence[str] | None = None) -> Provenance:
         """Where and how this executor's results were computed.
 
         Args:
-            job_ids: the jobs behind a particular result (default: every job this executor
+            job_ids: the jobs behind a particular result (``None``: every job this executor
                 submitted or reused).
 
         Example:
@@ -230,5 +246,7 @@ class Executor:
             >>> Executor(QuantumCircuit(1), ["Z"]).provenance().backend
             'patchqnn_exact'
         """
-        ids = list(job_ids) or [*self.log.job_ids, *self.log.reused_job_ids]
+        if job_ids is None:
+            job_ids = [*self.log.job_ids, *self.log.reused_job_ids]
+        ids = list(job_ids)
         return provenance(self.estimator, self.spec, precision=self.precision, job_ids=ids)

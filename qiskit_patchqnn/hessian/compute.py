@@ -173,6 +173,7 @@ def _one_hessian(
     qnn, x, targets, w, batch_size, max_points, client, progress, parts, bootstrap, rng
 ) -> LossHessian:
     model, executor = qnn.model, qnn.executor
+    mark = executor.mark()
     n = len(x)
     rule = qnn.shift_rule(model.input_bias)
     d = rule.num_angles
@@ -231,6 +232,7 @@ def _one_hessian(
             parts="gauss_newton",
             **common,
         )
+        out = replace(out, provenance=executor.provenance(executor.jobs_since(mark)))
         if not bootstrap:
             return out
         resamples = []
@@ -269,6 +271,7 @@ def _one_hessian(
     for k in range(k_patches):
         r_local = chain.T @ r_angles[k] @ chain
         blocks.append((gidx[k].copy(), 0.5 * (r_local + r_local.T)))
+    common["provenance"] = executor.provenance(executor.jobs_since(mark))  # this Hessian's jobs
     return LossHessian(
         jacobian=jacobian,
         probs=probs,

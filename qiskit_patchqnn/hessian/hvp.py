@@ -116,8 +116,9 @@ class MatrixFreeHessian(SpectrumMixin):
         X: images ``(N, H*W)``.
         y: integer labels ``(N,)``.
         weights: the point of evaluation.
-        max_bindings: most (sample, patch, vector) bindings per chunk (bounds memory: each
-            binding holds a few rows of ``F + P_k`` numbers).
+        max_bindings: most (sample, patch) bindings per chunk; a product with ``m`` vectors
+            at once (a block of probes) holds ``m`` times as many (each a few rows of
+            ``F + P_k`` numbers).
         client: optional ``dask.distributed.Client``: sample chunks become tasks (the model is
             scattered once); every product is a map-reduce over them.
         progress: show a progress bar per product.
@@ -148,6 +149,7 @@ class MatrixFreeHessian(SpectrumMixin):
         labels = check_labels(y, len(x), model.num_classes, "y")
         if max_bindings < 1:
             raise ValueError(f"max_bindings must be >= 1, got {max_bindings}")
+        mark = qnn.executor.mark()
         self.qnn = qnn
         self.x = x
         self.labels = labels
@@ -168,7 +170,7 @@ class MatrixFreeHessian(SpectrumMixin):
         self.num_sweeps = len(x) * k
         """Simulator sweeps of one (sample, patch) binding so far (the forward pass included;
         a product costs two per binding: a tangent sweep and a second-order adjoint sweep)."""
-        self.provenance: Provenance = qnn.executor.provenance()
+        self.provenance: Provenance = qnn.executor.provenance(qnn.executor.jobs_since(mark))
         self._remote = None
         if client is not None:
             self._remote = client.scatter(qnn, broadcast=True)

@@ -113,6 +113,16 @@ def test_hessian_goes_to_a_derived_directory_named_by_its_settings(run_dir, caps
     )
 
 
+def test_samples_all_takes_the_whole_training_set(run_dir, capsys):
+    argv = ["hessian", str(run_dir), "--samples", "all", "--method", "hvp", "--top-k", "2"]
+    assert main([*argv, "--no-density", "--no-trace", "--no-progress"]) == 0
+    path = capsys.readouterr().out.strip().splitlines()[-1].split()[-1]
+    assert json.loads(Path(path).read_text())["num_samples"] == 40  # --num-train 40
+    with pytest.raises(SystemExit) as stop:
+        main(["hessian", str(run_dir), "--samples", "lots"])
+    assert stop.value.code == 2 and "expected a number or 'all'" in capsys.readouterr().err
+
+
 def test_landscape_pca_random_and_hessian(run_dir, capsys):
     before = {k: v for k, v in tree(run_dir).items() if not k.startswith("derived")}
     base = ["landscape", str(run_dir), "--samples", "8", "--no-progress"]

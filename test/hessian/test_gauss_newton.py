@@ -151,3 +151,20 @@ def test_seconds_per_shot_from_a_fake_device():
     rate = seconds_per_shot(qnn)
     assert rate is not None and 2.5e-4 < rate < 1e-3  # 250 us repetition delay + the circuit
     assert seconds_per_shot(_model()) is None
+
+
+@pytest.mark.parametrize("parts", ["all", "gauss_newton"])
+def test_a_hessians_provenance_lists_its_own_jobs_only(parts: str) -> None:
+    qnn = PatchQNN(
+        PatchLayout.grid((4, 4), (3, 3), 4), 1, num_qubits=2, num_classes=4, estimator="aer",
+        precision=0.0,
+    )
+    x = np.random.default_rng(0).uniform(size=(3, 16))
+    w = qnn.initial_weights(0)
+    for _ in range(3):
+        qnn.forward(x, w)
+    before = list(qnn.executor.log.job_ids)
+    h = loss_hessian(qnn, x, np.arange(3), w, parts=parts)
+    after = qnn.executor.log.job_ids
+    assert len(before) == 3
+    assert list(h.provenance.job_ids) == after[len(before) :] and len(after) > len(before)
