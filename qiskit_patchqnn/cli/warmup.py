@@ -29,7 +29,10 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
     """
     w = subparsers.add_parser(
         "warmup",
-        help="compile the simulator's kernels once (under a minute on two idle cores), so runs start at once",
+        help=(
+            "compile the simulator's kernels once (under a minute on two idle cores), so runs "
+            "start at once"
+        ),
         description=(
             "Compile every kernel of the exact simulator into Numba's on-disk cache (next to "
             "the installed package, or $NUMBA_CACHE_DIR). Later processes load them in well "

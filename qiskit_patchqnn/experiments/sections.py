@@ -103,6 +103,12 @@ IntList = Annotated[
     Field(min_length=1),
     AfterValidator(_distinct_sorted),
 ]
+DepthList = Annotated[
+    tuple[NonNegativeInt, ...],
+    BeforeValidator(_as_tuple),
+    Field(min_length=1),
+    AfterValidator(_distinct_sorted),
+]
 SeedList = Annotated[
     tuple[NonNegativeInt, ...],
     BeforeValidator(_as_tuple),
@@ -190,9 +196,13 @@ class LayoutSpec(_Section):
 
 
 class ModelSpec(_Section):
-    """The patch QNN apart from its layout (see :class:`~qiskit_patchqnn.PatchQNN`)."""
+    """The patch QNN apart from its layout (see :class:`~qiskit_patchqnn.PatchQNN`).
 
-    depths: IntList
+    ``depths`` are layers per trainable block; ``0`` leaves only the trainable encoding
+    rotations (``2 F`` weights per patch of ``F`` pixels).
+    """
+
+    depths: DepthList
     num_qubits: Annotated[int, Field(ge=1, le=30)] | None = None
     scale: Number = 100.0
     aggregation: Literal["mean", "sum"] = "mean"
@@ -349,7 +359,7 @@ class LandscapeSpec(_Section):
 
     enabled: bool = True
     num_patches: IntList | None = None
-    depths: IntList | None = None
+    depths: DepthList | None = None
     seeds: SeedList | None = None
     resolution: Annotated[int, Field(ge=2)] = 20
     margin: Annotated[float, Field(ge=0.0, allow_inf_nan=False)] = 5.0

@@ -179,7 +179,10 @@ def test_resuming_a_finished_study_runs_nothing(study_dir, tmp_path, capsys) -> 
     [
         ({"arms": {}}, "has no \\[arms.a\\] table"),
         ({"arms": {"a": {"role": "boss"}}}, "role must be one of"),
-        ({"arms": {"a": {"role": "main", "model": {"depths": [0]}}}}, "arm a: bad value for 'model.depths'"),
+        (
+            {"arms": {"a": {"role": "main", "model": {"depths": [-1]}}}},
+            "arm a: bad value for 'model.depths'",
+        ),
         ({"arms": {"a": {"role": "main"}, "b": {"role": "main"}}}, "not listed in study.arms"),
         ({"study": {"name": "t", "arms": ["a"], "sed": 1}}, "unknown key 'study.sed'"),
     ],
@@ -219,7 +222,8 @@ def test_convergence_rule_conditions() -> None:
 
 
 def test_verdict_rules() -> None:
-    holds, avg, no = (Trend("c", v, "", 1.0) for v in ("holds", "holds on average", "does not hold"))
+    verdicts = ("holds", "holds on average", "does not hold")
+    holds, avg, no = (Trend("c", v, "", 1.0) for v in verdicts)
     assert category([holds, holds]) == "holds"
     assert category([holds, avg]) == "holds on average"
     assert category([holds, no]) == "does not hold"

@@ -38,9 +38,7 @@ def _dense_split(jac: np.ndarray, probs: np.ndarray, labels: np.ndarray):
 
 @pytest.mark.parametrize("num_classes", [2, 4])
 def test_class_structure_matches_the_dense_decomposition(num_classes: int) -> None:
-    qnn = PatchQNN(
-        PatchLayout.grid((4, 4), (3, 3), 4), 1, num_qubits=2, num_classes=num_classes
-    )
+    qnn = PatchQNN(PatchLayout.grid((4, 4), (3, 3), 4), 1, num_qubits=2, num_classes=num_classes)
     rng = np.random.default_rng(3)
     x = rng.uniform(size=(12, 16))
     y = np.arange(12) % num_classes

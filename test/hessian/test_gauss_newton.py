@@ -156,7 +156,11 @@ def test_seconds_per_shot_from_a_fake_device():
 @pytest.mark.parametrize("parts", ["all", "gauss_newton"])
 def test_a_hessians_provenance_lists_its_own_jobs_only(parts: str) -> None:
     qnn = PatchQNN(
-        PatchLayout.grid((4, 4), (3, 3), 4), 1, num_qubits=2, num_classes=4, estimator="aer",
+        PatchLayout.grid((4, 4), (3, 3), 4),
+        1,
+        num_qubits=2,
+        num_classes=4,
+        estimator="aer",
         precision=0.0,
     )
     x = np.random.default_rng(0).uniform(size=(3, 16))
