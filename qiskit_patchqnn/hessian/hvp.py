@@ -214,7 +214,7 @@ class MatrixFreeHessian(SpectrumMixin):
             total=len(self._chunks),
             desc=f"HVP {self.num_matvecs + 1}",
             unit="chunk",
-            disable=not self.progress,
+            disable=not self.progress or len(self._chunks) == 1,  # no flashing one-chunk bars
             leave=False,
         )
         if self.client is None:
