@@ -186,6 +186,27 @@ class TrainResult:
         return int(self.history[self.best_index]["epoch"])
 
     @property
+    def trough_index(self) -> int:
+        """Trajectory row with the lowest training loss among the learning-rate troughs.
+
+        A trough is an epoch trained at no more than a tenth of the initial learning rate
+        (epochs 4-6, 14-16, ... of the paper's cosine with ``T_max = 5``): the checkpoints
+        the schedule settles at.
+
+        Raises:
+            ValueError: the schedule has no trough (e.g. a constant learning rate).
+        """
+        rates = [float(h["lr"]) for h in self.history[1:]]
+        top = max(rates, default=0.0)
+        rows = [i + 1 for i, lr in enumerate(rates) if lr <= 0.1 * top]
+        if not rows or top <= 0:
+            raise ValueError(
+                "checkpoint 'trough' needs a schedule whose learning rate falls to a tenth of its "
+                f"start (cosine); this run's schedule is {self.config.schedule!r}"
+            )
+        return min(rows, key=lambda i: self.history[i]["train_loss"])
+
+    @property
     def final_weights(self) -> np.ndarray:
         """Weights after the last epoch."""
         return self.trajectory[-1]
@@ -196,7 +217,7 @@ class TrainResult:
         return self.trajectory[self.best_index]
 
     def weights_at(self, checkpoint: str | int) -> np.ndarray:
-        """Weights at ``"best"``, ``"last"``, ``"init"`` or an epoch number.
+        """Weights at ``"best"``, ``"trough"``, ``"last"``, ``"init"`` or an epoch number.
 
         Raises:
             ValueError: unknown checkpoint.
@@ -204,17 +225,21 @@ class TrainResult:
         return self.trajectory[self.checkpoint_index(checkpoint)]
 
     def checkpoint_index(self, checkpoint: str | int) -> int:
-        """Trajectory row of ``"best"``, ``"last"``, ``"init"`` or an epoch number.
+        """Trajectory row of ``"best"``, ``"trough"``, ``"last"``, ``"init"`` or an epoch.
 
         Example:
-            >>> res = TrainResult(np.zeros((4, 2)), [{"epoch": e - 1, "train_loss": 4 - e}
-            ...                   for e in range(4)], TrainConfig(epochs=3), {})
-            >>> [res.checkpoint_index(c) for c in ("init", "best", "last", 0)]
-            [0, 3, 3, 1]
+            >>> res = TrainResult(np.zeros((4, 2)), [
+            ...     {"epoch": e - 1, "train_loss": 4 - e, "lr": lr}
+            ...     for e, lr in enumerate([0.0, 1.0, 0.05, 0.5])], TrainConfig(epochs=3), {})
+            >>> [res.checkpoint_index(c) for c in ("init", "best", "trough", "last", 0)]
+            [0, 3, 2, 3, 1]
 
         Raises:
-            ValueError: unknown checkpoint, or an epoch outside the run.
+            ValueError: unknown checkpoint, an epoch outside the run, or ``"trough"`` without
+                one.
         """
+        if checkpoint == "trough":
+            return self.trough_index
         named = {"best": self.best_index, "last": len(self.trajectory) - 1, "init": 0}
         if isinstance(checkpoint, str) and checkpoint in named:
             return named[checkpoint]
@@ -222,7 +247,8 @@ class TrainResult:
             epoch = int(checkpoint)
         except (TypeError, ValueError):
             raise ValueError(
-                f"checkpoint must be 'best', 'last', 'init' or an epoch, got {checkpoint!r}"
+                "checkpoint must be 'best', 'trough', 'last', 'init' or an epoch, got "
+                f"{checkpoint!r}"
             ) from None
         if not -1 <= epoch < len(self.trajectory) - 1:
             raise ValueError(f"epoch {epoch} not in -1..{len(self.trajectory) - 2}")

@@ -75,7 +75,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
     p.add_argument(
         "--checkpoint",
         default=None,
-        help=f"best, last, init or an epoch number ({default('hessian.checkpoint')})",
+        help=f"best, trough, last, init or an epoch number ({default('hessian.checkpoint')})",
     )
     p.add_argument(
         "--samples",

@@ -85,11 +85,12 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _print_lambda_table(out: Path) -> None:
-    from ..experiments import read_summary
+    from ..experiments import SweepStore, read_summary
     from ..experiments.claims import aggregate, fmt_mean_std
 
     cells = aggregate(read_summary(out / "summary.csv"), ["lambda_max"])
-    print("λ_max at the best checkpoint (mean ± std over seeds):")
+    at = SweepStore.open(out).config().hessian.checkpoint
+    print(f"λ_max at the {at} checkpoint (mean ± std over seeds):")
     for (k, d), c in cells.items():
         text = fmt_mean_std(c.mean("lambda_max"), c.std("lambda_max"))
         print(f"  K={k:<3} d={d:<4} {text}")

@@ -13,13 +13,15 @@ With the paper's periodic cosine schedule (``T_max`` epochs down, ``T_max`` up) 
 rate falls to zero every ``2 T_max`` epochs, and the lowest training loss sits at one of those
 *troughs*. A run records, beside its best epoch:
 
-* ``best_lr_fraction``: the learning rate of the best epoch over the initial one (small at a
+* ``checkpoint_epoch`` and ``checkpoint_loss``: the analysed checkpoint (the Hessian's:
+  ``best``, or ``trough``, the lowest loss among the troughs) and its training loss;
+* ``checkpoint_lr_fraction``: the learning rate of that epoch over the initial one (small at a
   trough);
-* ``period_loss_change``: the training loss one period (``2 T_max`` epochs) before the best
-  epoch, at the same phase of the schedule, minus the best loss: what the last period of
-  training still gained;
+* ``period_loss_change``: the training loss one period (``2 T_max`` epochs) before the
+  checkpoint, at the same phase of the schedule, minus the checkpoint's: what the last period
+  of training still gained;
 * ``grad_norm`` and ``grad_norm_init``: the norm of the full-training-set loss gradient at the
-  best checkpoint and at initialisation (exact simulation only; NaN otherwise).
+  checkpoint and at initialisation (exact simulation only; NaN otherwise).
 
 :class:`ConvergenceRule` turns those into a yes or no with the reasons, in the report, so the
 rule can be changed without running anything again.
@@ -38,7 +40,12 @@ __all__ = ["ConvergenceRule", "convergence_metrics"]
 
 
 def convergence_metrics(
-    qnn: Any, x: np.ndarray, y: np.ndarray, result: Any, t_max: int
+    qnn: Any,
+    x: np.ndarray,
+    y: np.ndarray,
+    result: Any,
+    t_max: int,
+    index: int | None = None,
 ) -> dict[str, float]:
     """What a finished training run records about its convergence (see the module text).
 
@@ -48,6 +55,7 @@ def convergence_metrics(
         y: their labels.
         result: the :class:`~qiskit_patchqnn.training.TrainResult`.
         t_max: the cosine schedule's half-period in epochs.
+        index: trajectory row of the analysed checkpoint (default: the best epoch's).
 
     Example:
         >>> from qiskit_patchqnn import PatchLayout, PatchQNN, TrainConfig, train
@@ -55,29 +63,28 @@ def convergence_metrics(
         >>> x = np.random.default_rng(0).uniform(size=(8, 16)); y = np.arange(8) % 2
         >>> res = train(qnn, x, y, config=TrainConfig(epochs=3, t_max=1), progress=False)
         >>> m = convergence_metrics(qnn, x, y, res, t_max=1)
-        >>> sorted(m), m["grad_norm_init"] > 0
-        (['best_lr_fraction', 'grad_norm', 'grad_norm_init', 'period_loss_change'], True)
+        >>> m["checkpoint_epoch"] == res.best_epoch, m["grad_norm_init"] > 0
+        (True, True)
     """
     hist = result.history
-    best = result.best_index
+    at = result.best_index if index is None else int(index)
     lr0 = max((h["lr"] for h in hist), default=0.0)
-    lr_best = float(hist[best]["lr"])
-    earlier = best - 2 * t_max  # same phase, one period before (history index = epoch + 1)
-    change = (
-        float(hist[earlier]["train_loss"]) - float(hist[best]["train_loss"])
-        if earlier >= 1
-        else math.nan
-    )
+    earlier = at - 2 * t_max  # same phase, one period before (history index = epoch + 1)
+    loss = float(hist[at]["train_loss"])
     out = {
-        "best_lr_fraction": lr_best / lr0 if lr0 > 0 else math.nan,
-        "period_loss_change": change,
+        "checkpoint_epoch": int(hist[at]["epoch"]),
+        "checkpoint_loss": loss,
+        "checkpoint_lr_fraction": float(hist[at]["lr"]) / lr0 if lr0 > 0 else math.nan,
+        "period_loss_change": float(hist[earlier]["train_loss"]) - loss
+        if earlier >= 1
+        else math.nan,
         "grad_norm": math.nan,
         "grad_norm_init": math.nan,
     }
     if getattr(qnn, "uses_adjoint", False):
         from ..training import loss_gradient
 
-        out["grad_norm"] = float(np.linalg.norm(loss_gradient(qnn, x, y, result.best_weights)[1]))
+        out["grad_norm"] = float(np.linalg.norm(loss_gradient(qnn, x, y, result.trajectory[at])[1]))
         out["grad_norm_init"] = float(
             np.linalg.norm(loss_gradient(qnn, x, y, result.trajectory[0])[1])
         )
@@ -90,19 +97,19 @@ class ConvergenceRule:
 
     All of:
 
-    1. its best epoch is at a learning-rate trough (``best_lr_fraction <= trough_fraction``)
-       and not the last epoch;
+    1. its checkpoint is at a learning-rate trough
+       (``checkpoint_lr_fraction <= trough_fraction``) and not the last epoch;
     2. the last period gained little: ``period_loss_change <= max_period_change``
        (absolute, in nats: the loss has stopped falling at the resolution of the paper's
        two-decimal loss tables);
-    3. the paper's own filter: best training loss ``<= max_loss``;
+    3. the paper's own filter: the checkpoint's training loss ``<= max_loss``;
     4. the full-set gradient at the checkpoint is small:
        ``grad_norm <= max_grad_ratio * grad_norm_init`` (skipped where not measured).
 
     Example:
         >>> rule = ConvergenceRule()
-        >>> row = {"best_epoch": 25, "best_lr_fraction": 0.0, "period_loss_change": 0.004,
-        ...        "train_loss": 0.02, "grad_norm": 0.01, "grad_norm_init": 1.0}
+        >>> row = {"checkpoint_epoch": 25, "checkpoint_lr_fraction": 0.0, "train_loss": 0.02,
+        ...        "period_loss_change": 0.004, "grad_norm": 0.01, "grad_norm_init": 1.0}
         >>> rule.failures(row, epochs=30)
         []
         >>> rule.failures({**row, "period_loss_change": 0.05}, epochs=30)
@@ -122,21 +129,23 @@ class ConvergenceRule:
         """The failed conditions of ``row``, as ``(kind, message)`` pairs.
 
         Kinds: ``last epoch``, ``off trough``, ``no period``, ``still falling``,
-        ``high loss``, ``gradient``.
+        ``high loss``, ``gradient``. The checkpoint is the row's ``checkpoint_epoch`` (its
+        ``best_epoch`` where absent).
         """
         out = []
-        best = _num(row.get("best_epoch"))
-        frac = _num(row.get("best_lr_fraction"))
-        if best == epochs - 1:
-            out.append(("last epoch", "best at the last epoch"))
+        at = _num(row.get("checkpoint_epoch", row.get("best_epoch")))
+        frac = _num(row.get("checkpoint_lr_fraction"))
+        if at == epochs - 1:
+            out.append(("last epoch", "checkpoint at the last epoch"))
         elif not (frac <= self.trough_fraction):
-            out.append(("off trough", f"best epoch {best:.0f} is not at a learning-rate trough"))
+            why = f"checkpoint epoch {at:.0f} is not at a learning-rate trough"
+            out.append(("off trough", why))
         change = _num(row.get("period_loss_change"))
         if not math.isfinite(change):
-            out.append(("no period", "no full period before the best epoch"))
+            out.append(("no period", "no full period before the checkpoint"))
         elif change > self.max_period_change:
             out.append(("still falling", f"loss fell {change:.2g} over the last period"))
-        loss = _num(row.get("train_loss"))
+        loss = _num(row.get("checkpoint_loss", row.get("train_loss")))
         if not (loss <= self.max_loss):
             out.append(("high loss", f"training loss {loss:.3g} > {self.max_loss:g}"))
         g, g0 = _num(row.get("grad_norm")), _num(row.get("grad_norm_init"))
@@ -151,11 +160,12 @@ class ConvergenceRule:
     def describe(self) -> str:
         """The rule in one sentence, for a report."""
         return (
-            "best checkpoint at a learning-rate trough (lr ≤ "
+            "the analysed checkpoint at a learning-rate trough (lr ≤ "
             f"{self.trough_fraction:g} × lr0) before the last epoch; training loss fell by ≤ "
-            f"{self.max_period_change:g} over the last period (same schedule phase one period "
-            f"earlier); best training loss ≤ {self.max_loss:g} (the paper's filter); full-set "
-            f"gradient norm ≤ {self.max_grad_ratio:g} × its value at initialisation"
+            f"{self.max_period_change:g} over the period before it (same schedule phase one "
+            f"period earlier); its training loss ≤ {self.max_loss:g} (the paper's filter); "
+            f"full-set gradient norm there ≤ {self.max_grad_ratio:g} × its value at "
+            "initialisation"
         )
 
 

@@ -73,7 +73,9 @@ SUMMARY_COLUMNS = (
 EXTRA_COLUMNS = (
     "learning_rate",
     "num_classes",
-    "best_lr_fraction",
+    "checkpoint_epoch",
+    "checkpoint_loss",
+    "checkpoint_lr_fraction",
     "period_loss_change",
     "grad_norm",
     "grad_norm_init",
@@ -384,7 +386,8 @@ def _execute(
     }
     tr = config.training
     metrics.update(learning_rate=tr.learning_rate_for(run.depth), num_classes=data.num_classes)
-    metrics.update(convergence_metrics(qnn, data.x_train, data.y_train, result, tr.t_max))
+    at = result.checkpoint_index(config.hessian.checkpoint) if config.hessian.enabled else None
+    metrics.update(convergence_metrics(qnn, data.x_train, data.y_train, result, tr.t_max, at))
     with tempfile.TemporaryDirectory(prefix="patchqnn-run-") as tmp:
         d = Path(tmp)
         write_json(d / "run.json", run_record(config, run))

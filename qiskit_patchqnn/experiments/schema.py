@@ -141,6 +141,8 @@ class SweepConfig(_Section):
                 )
         epochs = self.training.epochs
         cp = self.hessian.checkpoint
+        if cp == "trough" and self.training.schedule != "cosine":
+            raise bad_value("hessian.checkpoint", cp, "'trough' needs training.schedule = 'cosine'")
         if cp.lstrip("-").isdigit() and not -1 <= int(cp) < epochs:
             raise bad_value("hessian.checkpoint", int(cp), f"expected an epoch in -1..{epochs - 1}")
         la = self.landscape

@@ -75,8 +75,10 @@ def _checkpoint(value: Any) -> Any:
         return str(int(value))
     if isinstance(value, int) and not isinstance(value, bool):
         return str(value)
-    if value not in ("best", "last", "init"):
-        raise PydanticCustomError("checkpoint", "expected 'best', 'last', 'init' or an epoch")
+    if value not in ("best", "trough", "last", "init"):
+        raise PydanticCustomError(
+            "checkpoint", "expected 'best', 'trough', 'last', 'init' or an epoch"
+        )
     return value
 
 
@@ -260,8 +262,9 @@ class HessianSpec(_Section):
 
     Attributes:
         enabled: compute it at all.
-        checkpoint: ``"best"`` (lowest full training loss, the paper's choice), ``"last"``,
-            ``"init"`` or an epoch number.
+        checkpoint: ``"best"`` (lowest full training loss, the paper's choice),
+            ``"trough"`` (lowest among the epochs at a learning-rate trough of the schedule),
+            ``"last"``, ``"init"`` or an epoch number.
         num_samples: stratified training samples it is averaged over (``None``: all).
         sample_seed: seed of that sample (and of the spectral density's probes).
         top_k: leading eigenvalues reported.

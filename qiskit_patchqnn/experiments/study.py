@@ -131,6 +131,13 @@ def is_study(name: str | None) -> bool:
 def load_study(name: str) -> StudyConfig:
     """Load a built-in study preset (``presets/<name>.toml``).
 
+    Example:
+        >>> study = load_study("standard")
+        >>> study.main, sorted(study.arms)
+        ('main', ['classes', 'fixed-lr', 'main'])
+        >>> study.arms["fixed-lr"].training.learning_rate
+        0.003
+
     Raises:
         ConfigError: unknown study, or an arm that is not a valid sweep (naming the arm).
     """

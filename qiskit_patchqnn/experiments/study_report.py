@@ -68,6 +68,17 @@ def write_study_report(
 ) -> Path:
     """Write ``DIR/report.md`` (and each arm's own report) for a study directory.
 
+    ``patchqnn reproduce --preset standard`` calls it when the study's runs are done;
+    ``patchqnn report DIR`` calls it on any directory holding a ``study.json``.
+
+    Example:
+        >>> import tempfile
+        >>> with tempfile.TemporaryDirectory() as tmp:
+        ...     write_study_report(tmp)  # not a study directory
+        Traceback (most recent call last):
+        ...
+        FileNotFoundError: ... is not a study directory (no study.json)
+
     Raises:
         FileNotFoundError: ``DIR`` has no ``study.json``.
         ValueError: no run of the main arm has finished.

@@ -151,7 +151,7 @@ def convergence_section(arms: Mapping[str, Arm], rule: ConvergenceRule) -> list[
         "Runs that fail it are kept in every table and flagged here; the claims are also judged "
         "on the converged runs alone.",
         "",
-        "| arm | K | d | converged | best epoch | best train loss | loss change, last "
+        "| arm | K | d | converged | checkpoint epoch | its train loss | loss change, last "
         "period | ‖∇L‖ / ‖∇L₀‖ |",
         "|---|---|---|---|---|---|---|---|",
     ]
@@ -161,8 +161,7 @@ def convergence_section(arms: Mapping[str, Arm], rule: ConvergenceRule) -> list[
             ratio = [_num(r.get("grad_norm")) / _num(r.get("grad_norm_init")) for r in rows]
             md.append(
                 f"| {a.name} | {k} | {d} | {sum(r['converged'] for r in rows)}/{len(rows)} | "
-                f"{fmt_mean_std(c.mean('best_epoch'), c.std('best_epoch'))} | "
-                f"{fmt_mean_std(c.mean('train_loss'), c.std('train_loss'))} | "
+                f"{_ms('checkpoint_epoch')(c)} | {_ms('checkpoint_loss')(c)} | "
                 f"{fmt_mean_std(c.mean('period_loss_change'), c.std('period_loss_change'))} | "
                 f"{_mean_std(ratio)} |"
             )

@@ -202,23 +202,50 @@ def test_bad_studies_get_one_line_naming_the_problem(change, message) -> None:
 def test_convergence_rule_conditions() -> None:
     rule = ConvergenceRule()
     ok = {
-        "best_epoch": 25,
-        "best_lr_fraction": 0.0,
+        "checkpoint_epoch": 25,
+        "checkpoint_lr_fraction": 0.0,
         "period_loss_change": 0.001,
-        "train_loss": 0.05,
+        "checkpoint_loss": 0.05,
         "grad_norm": 0.01,
         "grad_norm_init": 1.0,
     }
     assert rule.converged(ok, epochs=30)
-    assert rule.failures({**ok, "best_epoch": 29}, 30) == ["best at the last epoch"]
-    assert "not at a learning-rate trough" in rule.failures({**ok, "best_lr_fraction": 0.5}, 30)[0]
-    assert rule.failures({**ok, "train_loss": 0.2}, 30) == ["training loss 0.2 > 0.1"]
+    assert rule.failures({**ok, "checkpoint_epoch": 29}, 30) == ["checkpoint at the last epoch"]
+    off = rule.failures({**ok, "checkpoint_lr_fraction": 0.5}, 30)
+    assert off == ["checkpoint epoch 25 is not at a learning-rate trough"]
+    assert rule.failures({**ok, "checkpoint_loss": 0.2}, 30) == ["training loss 0.2 > 0.1"]
     assert rule.failures({**ok, "grad_norm": 0.2}, 30) == ["gradient norm 0.2 of the initial one"]
     assert rule.failures({**ok, "period_loss_change": float("nan")}, 30) == [
-        "no full period before the best epoch"
+        "no full period before the checkpoint"
+    ]
+    assert rule.failures({**ok, "period_loss_change": 0.05}, 30) == [
+        "loss fell 0.05 over the last period"
     ]
     # not measured (hardware): the gradient condition is skipped, not failed
     assert rule.converged({**ok, "grad_norm": float("nan")}, 30)
+    # rows of sweeps without the checkpoint columns fall back to the best epoch
+    assert rule.failures({"best_epoch": 29, "train_loss": 0.05}, 30)[0] == (
+        "checkpoint at the last epoch"
+    )
+
+
+def test_trough_checkpoint_is_the_lowest_loss_at_a_learning_rate_trough() -> None:
+    from qiskit_patchqnn.training import TrainConfig, TrainResult, cosine_learning_rate
+
+    epochs = 20
+    lrs = [cosine_learning_rate(0.1, e, 5) for e in range(epochs)]
+    losses = [1.0 / (e + 1) for e in range(epochs)]  # still falling at the end
+    hist = [{"epoch": -1, "train_loss": 2.0, "lr": 0.0}] + [
+        {"epoch": e, "train_loss": losses[e], "lr": lrs[e]} for e in range(epochs)
+    ]
+    res = TrainResult(np.zeros((epochs + 1, 1)), hist, TrainConfig(epochs=epochs, t_max=5), {})
+    assert res.best_epoch == 19
+    assert int(hist[res.trough_index]["epoch"]) == 16  # troughs: 4-6, 14-16
+    flat = [{**h, "lr": 0.1} for h in hist]
+    with pytest.raises(ValueError, match="needs a schedule"):
+        TrainResult(np.zeros((epochs + 1, 1)), flat, TrainConfig(epochs=epochs), {}).weights_at(
+            "trough"
+        )
 
 
 def test_verdict_rules() -> None:
