@@ -27,7 +27,17 @@ Example:
 """
 
 from .config import load_config, load_preset, parse_config, preset_names
-from .cost import RunCost, SweepCost, run_cost, sweep_cost
+from .cost import (
+    RunCost,
+    RunTime,
+    SweepCost,
+    Throughput,
+    TimeEstimate,
+    measure_throughput,
+    run_cost,
+    sweep_cost,
+    time_estimate,
+)
 from .report import write_report
 from .runner import SUMMARY_COLUMNS, RunOutput, build_model, execute_run, load_sweep_data
 from .schema import ConfigError, SweepConfig
@@ -55,6 +65,7 @@ __all__ = [
     "ModelSpec",
     "RunCost",
     "RunOutput",
+    "RunTime",
     "RunSpec",
     "SUMMARY_COLUMNS",
     "SweepConfig",
@@ -62,17 +73,21 @@ __all__ = [
     "SweepOutcome",
     "SweepSpec",
     "SweepStore",
+    "Throughput",
+    "TimeEstimate",
     "TrainingSpec",
     "build_model",
     "execute_run",
     "load_config",
     "load_preset",
     "load_sweep_data",
+    "measure_throughput",
     "parse_config",
     "preset_names",
     "read_summary",
     "run_cost",
     "run_sweep",
     "sweep_cost",
+    "time_estimate",
     "write_report",
 ]
