@@ -16,6 +16,7 @@ to finish the missing runs.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from pathlib import Path
 from typing import Any
@@ -107,6 +108,9 @@ def load_sweep_config(args: argparse.Namespace) -> Any:
         ...                         dataset=None, workers=None)
         >>> load_sweep_config(ns).backend.shots
         100
+        >>> ns.preset, ns.dataset = "paper", "mnist:/data/mnist"  # an absolute path, as given
+        >>> load_sweep_config(ns).dataset.name
+        'mnist:/data/mnist'
     """
     from ..experiments import load_config, load_preset
 
@@ -120,7 +124,7 @@ def load_sweep_config(args: argparse.Namespace) -> Any:
     if args.shots is not None:
         changes.setdefault("backend", {})["shots"] = args.shots
     name = args.dataset or config.dataset.name
-    if absolute_dataset(name) != name:
+    if absolute_dataset(name) != config.dataset.name:
         changes["dataset"] = {"name": absolute_dataset(name)}
     if changes:
         config = config.merged(changes, source="", names=names)
@@ -179,11 +183,12 @@ def run_into(args: argparse.Namespace, out: Path) -> int:
 def _print_cost(config: Any, cost: Any) -> None:
     backend = config.backend.spec
     print(f"estimate for {backend} (parameter-shift gradients; circuit bindings per run):")
-    print(f"  {'run':<14}{'training':>18}{'evaluation':>14}{'hessian':>18}{'landscape':>14}")
+    cols = ("training", "evaluation", "hessian", "landscape")
+    widths = [max(len(c), *(len(f"{getattr(r, c):,}") for r in cost.runs)) + 2 for c in cols]
+    print(f"  {'run':<14}" + "".join(f"{c:>{w}}" for c, w in zip(cols, widths, strict=True)))
     for r in cost.runs:
-        print(
-            f"  {r.run:<14}{r.training:>18,}{r.evaluation:>14,}{r.hessian:>18,}{r.landscape:>14,}"
-        )
+        counts = (f"{getattr(r, c):,}" for c in cols)
+        print(f"  {r.run:<14}" + "".join(f"{n:>{w}}" for n, w in zip(counts, widths, strict=True)))
     print(f"total: {cost}")
     if config.hessian.enabled and config.hessian.method == "hvp":
         print(
@@ -215,6 +220,7 @@ def _print_time(config: Any, data: Any, args: argparse.Namespace) -> None:
         progress=lambda line: print(f"  {line}", file=sys.stderr, flush=True),
     )
     tp0 = est.throughput[0]
+    load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
     print(
         "wall-clock estimate on this machine: exact simulator, adjoint training, Hessian by "
         f"method '{config.hessian.method}'; from throughput measured just now "
@@ -222,7 +228,7 @@ def _print_time(config: Any, data: Any, args: argparse.Namespace) -> None:
         f"{tp0.bindings} bindings per call, fastest of {tp0.repeats} to 10 calls, after "
         "compiling)"
     )
-    print("  ms per binding:")
+    print(f"  ms per binding (load average {load:.1f} on {os.cpu_count()} cores after measuring):")
     print(
         f"  {'depth':>7}{'qubits':>8}{'values':>8}{'threads':>9}"
         f"{'forward':>10}{'vjp':>10}{'jvp':>10}{'hvp':>10}{'HVP':>10}"
