@@ -40,6 +40,7 @@ from .qnn import PatchQNN
 
 __all__ = [
     "CHECKPOINT",
+    "MAX_CHUNK_VALUES",
     "Adam",
     "TrainConfig",
     "TrainResult",
@@ -50,12 +51,54 @@ __all__ = [
     "loss_gradient",
     "train",
     "load_run",
+    "sample_chunks",
 ]
 
 CHECKPOINT = "checkpoint.npz"
 """File name of the per-epoch training checkpoint inside a run directory."""
 
 _CHECKPOINT_FORMAT = "qiskit-patchqnn checkpoint v1"
+
+MAX_CHUNK_VALUES = 1 << 24
+"""Most parameter values (samples x patches x values per binding) one forward or gradient call
+of :func:`evaluate_model` and :func:`train` builds at once (2**24 float64: 128 MiB per array).
+
+Larger sets are split into sample chunks, so the memory of a full-set evaluation or a large
+mini-batch does not grow with the number of samples. Logits do not depend on the chunking
+(each binding is simulated on its own), so losses and accuracies are bitwise those of one call;
+a gradient that needs several chunks is the sum of their gradients (rounding-level
+differences from one call). The 8-qubit paper model at d = 50 with 16 patches (2,592 values
+per binding) takes 404 images per chunk.
+"""
+
+
+def sample_chunks(qnn: PatchQNN, num_samples: int, max_values: int | None = None) -> list[slice]:
+    """Consecutive sample slices of at most ``max_values`` parameter values each.
+
+    ``max_values`` defaults to :data:`MAX_CHUNK_VALUES`.
+
+    One slice (all samples) when they fit; otherwise each holds
+    ``max(1, max_values // (K * width))`` samples, ``width`` the larger of a binding's local
+    parameters (inputs and weights of a patch) and the evaluation circuit's columns.
+
+    Example:
+        >>> from qiskit_patchqnn import PatchLayout, PatchQNN
+        >>> qnn = PatchQNN(PatchLayout.grid((4, 4), (3, 3), 4), num_classes=4)  # 39 per patch
+        >>> sample_chunks(qnn, 10)
+        [slice(0, 10, None)]
+        >>> sample_chunks(qnn, 10, max_values=4 * 39 * 4)
+        [slice(0, 4, None), slice(4, 8, None), slice(8, 10, None)]
+    """
+    if max_values is None:
+        max_values = MAX_CHUNK_VALUES
+    if max_values < 1:
+        raise ValueError(f"max_values must be >= 1, got {max_values}")
+    model = qnn.model
+    width = max(model.num_features + model.weights_per_patch, model.plan.num_columns)
+    step = max(1, max_values // (model.num_patches * width))
+    if num_samples <= step:
+        return [slice(0, num_samples)]
+    return [slice(lo, min(lo + step, num_samples)) for lo in range(0, num_samples, step)]
 
 
 def cosine_learning_rate(lr0: float, epoch: int, t_max: int) -> float:
@@ -373,9 +416,18 @@ def checkpoint_progress(path: str | Path) -> tuple[int, int]:
 
 
 def evaluate_model(
-    qnn: PatchQNN, images: np.ndarray, labels: np.ndarray, weights: np.ndarray
+    qnn: PatchQNN,
+    images: np.ndarray,
+    labels: np.ndarray,
+    weights: np.ndarray,
+    *,
+    max_values: int | None = None,
 ) -> tuple[float, float]:
     """Mean softmax cross-entropy and accuracy of ``weights`` on a data set.
+
+    The forward runs in sample chunks of at most ``max_values`` parameter values (default
+    :data:`MAX_CHUNK_VALUES`), so memory stays bounded on any number of images; the result is
+    bitwise that of one forward over all of them.
 
     Example:
         >>> from qiskit_patchqnn import PatchLayout, PatchQNN
@@ -384,9 +436,21 @@ def evaluate_model(
         >>> round(loss, 6) == round(float(np.log(4)), 6)  # logits ~ 0: uniform over 4 classes
         True
     """
-    logits = qnn.forward(images, weights)
-    y = check_labels(labels, len(logits), qnn.num_classes, "labels")
+    n = len(qnn.model.check_images(images))  # validates before any chunk runs
+    y = check_labels(labels, n, qnn.num_classes, "labels")
+    logits = _logits(qnn, np.asarray(images, dtype=float).reshape(n, -1), weights, max_values)
     return cross_entropy(logits, y), accuracy(logits, y)
+
+
+def _logits(qnn: PatchQNN, x: np.ndarray, w: np.ndarray, max_values: int | None) -> np.ndarray:
+    """Logits of the images ``x`` ``(N, H*W)``, the forward in sample chunks.
+
+    Bitwise one forward's: every binding is simulated on its own.
+    """
+    chunks = sample_chunks(qnn, len(x), max_values)
+    if len(chunks) == 1:
+        return np.asarray(qnn.forward(x, w))
+    return np.concatenate([qnn.forward(x[c], w) for c in chunks])
 
 
 def _batches(labels: np.ndarray, batch_size: int, rng: np.random.Generator) -> list[np.ndarray]:
@@ -595,11 +659,18 @@ def _read_checkpoint(path: Path) -> tuple[dict[str, Any], dict[str, np.ndarray]]
 
 
 def loss_gradient(
-    qnn: PatchQNN, x: np.ndarray, y: np.ndarray, w: np.ndarray
+    qnn: PatchQNN,
+    x: np.ndarray,
+    y: np.ndarray,
+    w: np.ndarray,
+    max_values: int | None = None,
 ) -> tuple[float, np.ndarray]:
     """Mean cross-entropy over ``(x, y)`` and its exact weight gradient.
 
-    By the adjoint method on the exact simulator, otherwise by parameter shift in one job.
+    By the adjoint method on the exact simulator, otherwise by parameter shift in one job. On
+    the adjoint route a batch larger than ``max_values`` parameter values runs in sample chunks
+    (the gradient is the sum of the chunks' vector-Jacobian products); a batch that fits runs in
+    one call.
 
     Example:
         >>> from qiskit_patchqnn import PatchLayout, PatchQNN
@@ -610,14 +681,20 @@ def loss_gradient(
         (True, True)
     """
     if qnn.uses_adjoint:
-        logits, wgrad = qnn.forward(x, w), None
+        logits, wgrad = _logits(qnn, x, w, max_values), None
     else:  # one job: outputs and shifted points together
         logits, _, wgrad = qnn.forward_backward(x, w)
     p = softmax(logits)
     r = p.copy()
     r[np.arange(len(y)), y] -= 1.0
     r /= len(y)
-    grad = qnn.vjp(x, w, r)[0] if wgrad is None else np.einsum("nc,ncw->w", r, wgrad)
+    if wgrad is not None:
+        grad = np.einsum("nc,ncw->w", r, wgrad)
+    else:
+        chunks = sample_chunks(qnn, len(x), max_values)
+        grad = qnn.vjp(x[chunks[0]], w, r[chunks[0]])[0]
+        for c in chunks[1:]:
+            grad += qnn.vjp(x[c], w, r[c])[0]
     loss = float(-np.log(np.maximum(p[np.arange(len(y)), y], 1e-300)).mean())
     return loss, grad
 

@@ -174,3 +174,82 @@ def test_bad_training_input(tiny_qnn):
         TrainConfig(epochs=0)
     with pytest.raises(ValueError, match="schedule"):
         TrainConfig(schedule="step")
+
+
+# ----------------------------------------------------------------------------- bounded memory
+@pytest.fixture
+def bias_qnn():
+    """Four 3x3 patches on 4x4 images with the positional bias (39 values per binding)."""
+    from qiskit_patchqnn import PatchLayout, PatchQNN
+
+    return PatchQNN(PatchLayout.grid((4, 4), (3, 3), 4), depth=1, num_classes=4, input_bias=True)
+
+
+def test_sample_chunks_bound_the_values_of_a_call(bias_qnn):
+    per_sample = 4 * 39  # patches x (9 inputs + 30 weights)
+    assert training.sample_chunks(bias_qnn, 50) == [slice(0, 50)]
+    chunks = training.sample_chunks(bias_qnn, 50, max_values=7 * per_sample)
+    assert [c.stop - c.start for c in chunks] == [7] * 7 + [1]
+    assert training.sample_chunks(bias_qnn, 3, max_values=1) == [
+        slice(0, 1),
+        slice(1, 2),
+        slice(2, 3),
+    ]
+    with pytest.raises(ValueError, match="max_values must be >= 1"):
+        training.sample_chunks(bias_qnn, 3, max_values=0)
+    # the paper model at d = 50, 16 patches: 2,592 values per binding -> 404 images per chunk
+    assert training.MAX_CHUNK_VALUES // (16 * 2592) == 404
+
+
+def test_chunked_evaluation_is_bitwise_one_forward(bias_qnn):
+    rng = np.random.default_rng(1)
+    x, y = rng.uniform(size=(37, 16)), np.arange(37) % 4
+    w = bias_qnn.initial_weights(2)
+    w[-16:] = 0.1 * rng.standard_normal(16)  # a trained bias moves the inputs
+    whole = evaluate_model(bias_qnn, x, y, w)
+    assert len(training.sample_chunks(bias_qnn, 37, 5 * 4 * 39)) == 8
+    assert evaluate_model(bias_qnn, x, y, w, max_values=5 * 4 * 39) == whole  # bitwise
+    logits = bias_qnn.forward(x, w)
+    assert whole[0] == training.cross_entropy(logits, y)
+
+
+def test_chunked_gradient_equals_one_call(bias_qnn):
+    rng = np.random.default_rng(3)
+    x, y = rng.uniform(size=(29, 16)), np.arange(29) % 4
+    w = bias_qnn.initial_weights(4)
+    w[-16:] = 0.1 * rng.standard_normal(16)
+    loss, grad = training._loss_gradient(bias_qnn, x, y, w)
+    loss_c, grad_c = training._loss_gradient(bias_qnn, x, y, w, 4 * 4 * 39)
+    assert loss_c == loss
+    np.testing.assert_allclose(grad_c, grad, rtol=0, atol=1e-12 * np.abs(grad).max())
+
+
+def test_training_with_chunks_matches_and_keeps_memory_flat(bias_qnn, monkeypatch):
+    """A small chunk budget changes nothing but rounding; evaluation memory stops growing."""
+    import tracemalloc
+
+    rng = np.random.default_rng(5)
+    x, y = rng.uniform(size=(48, 16)), np.arange(48) % 4
+    cfg = TrainConfig(epochs=2, batch_size=24, learning_rate=0.05, seed=1)
+    ref = train(bias_qnn, x, y, x[:12], y[:12], config=cfg, progress=False)
+    monkeypatch.setattr(training, "MAX_CHUNK_VALUES", 5 * 4 * 39)
+    small = train(bias_qnn, x, y, x[:12], y[:12], config=cfg, progress=False)
+    np.testing.assert_allclose(small.trajectory, ref.trajectory, rtol=0, atol=1e-12)
+    assert small.history[0] == {**ref.history[0], "seconds": 0.0}  # init: bitwise
+
+    def peak(n: int, budget: int | None) -> int:
+        xs, ys = rng.uniform(size=(n, 16)), np.arange(n) % 4
+        w = bias_qnn.initial_weights(0)
+        tracemalloc.start()
+        evaluate_model(bias_qnn, xs, ys, w, max_values=budget)
+        top = tracemalloc.get_traced_memory()[1]
+        tracemalloc.stop()
+        return top
+
+    per_sample = 4 * 39 * 8  # bytes of one image's parameter values (4 patches x 39 values)
+    whole = [peak(n, 1 << 30) for n in (500, 4000)]
+    chunked = [peak(n, 20 * 4 * 39) for n in (500, 4000)]
+    assert (whole[1] - whole[0]) / 3500 >= per_sample  # every image's values at once
+    assert chunked[1] < whole[1] / 4
+    # per extra image only O(classes) numbers (logits, softmax), not its parameter values
+    assert (chunked[1] - chunked[0]) / 3500 < per_sample / 2

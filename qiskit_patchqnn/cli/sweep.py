@@ -16,6 +16,7 @@ to finish the missing runs.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from pathlib import Path
 from typing import Any
@@ -69,7 +70,11 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
     s.add_argument(
         "--estimate",
         action="store_true",
-        help="print the circuits and shots every run would submit (parameter shift) and exit",
+        help=(
+            "print the circuits and shots every run would submit (parameter shift) and, on the "
+            "exact simulator, each run's wall-clock time on this machine from throughput "
+            "measured now (with --workers/--scheduler: on those Dask workers), then exit"
+        ),
     )
     add_execution_arguments(s)
     s.set_defaults(handler=run)
@@ -118,6 +123,9 @@ def load_sweep_config(args: argparse.Namespace) -> Any:
         ...                         dataset=None, workers=None)
         >>> load_sweep_config(ns).backend.shots
         100
+        >>> ns.preset, ns.dataset = "paper", "mnist:/data/mnist"  # an absolute path, as given
+        >>> load_sweep_config(ns).dataset.name
+        'mnist:/data/mnist'
     """
     from ..experiments import load_config, load_preset
 
@@ -136,7 +144,7 @@ def with_overrides(args: argparse.Namespace, config: Any) -> Any:
     if args.shots is not None:
         changes.setdefault("backend", {})["shots"] = args.shots
     name = args.dataset or config.dataset.name
-    if absolute_dataset(name) != name:
+    if absolute_dataset(name) != config.dataset.name:
         changes["dataset"] = {"name": absolute_dataset(name)}
     if changes:
         config = config.merged(changes, source="", names=names)
@@ -188,13 +196,15 @@ def study_of(args: argparse.Namespace) -> Any:
 
 def run_config_into(args: argparse.Namespace, config: Any, out: Path) -> int:
     """Run one sweep ``config`` into ``out``; returns the exit code (1 if a run failed)."""
-    from ..experiments import SweepStore, run_sweep, sweep_cost
+    from ..experiments import SweepStore, load_sweep_data, run_sweep, sweep_cost
 
     hardware = config.backend.spec.startswith("ibm:")
     if getattr(args, "estimate", False) or hardware:
-        cost = sweep_cost(config)
+        data = load_sweep_data(config.dataset)
+        cost = sweep_cost(config, data)
         if getattr(args, "estimate", False):
-            _print_cost(config.backend.spec, cost)
+            _print_cost(config, cost)
+            _print_time(config, data, args)
             return 0
         if not getattr(args, "yes", False):
             raise ValueError(
@@ -232,14 +242,107 @@ def run_config_into(args: argparse.Namespace, config: Any, out: Path) -> int:
     return 0
 
 
-def _print_cost(backend: str, cost: Any) -> None:
+def _print_cost(config: Any, cost: Any) -> None:
+    backend = config.backend.spec
     print(f"estimate for {backend} (parameter-shift gradients; circuit bindings per run):")
-    print(f"  {'run':<14}{'training':>14}{'evaluation':>12}{'hessian':>14}{'landscape':>12}")
+    cols = ("training", "evaluation", "hessian", "landscape")
+    widths = [max(len(c), *(len(f"{getattr(r, c):,}") for r in cost.runs)) + 2 for c in cols]
+    print(f"  {'run':<14}" + "".join(f"{c:>{w}}" for c, w in zip(cols, widths, strict=True)))
     for r in cost.runs:
-        print(
-            f"  {r.run:<14}{r.training:>14,}{r.evaluation:>12,}{r.hessian:>14,}{r.landscape:>12,}"
-        )
+        counts = (f"{getattr(r, c):,}" for c in cols)
+        print(f"  {r.run:<14}" + "".join(f"{n:>{w}}" for n, w in zip(counts, widths, strict=True)))
     print(f"total: {cost}")
+    if config.hessian.enabled and config.hessian.method == "hvp":
+        print(
+            "  (hessian: the parameter-shift route's bindings; the configured method 'hvp' "
+            "runs on the exact simulator only)"
+        )
+
+
+def _print_time(config: Any, data: Any, args: argparse.Namespace) -> None:
+    """The wall-clock part of ``--estimate``: measured rates, per-run times, totals."""
+    from ..experiments.cost import format_duration, time_estimate
+
+    be = config.backend
+    if be.spec.strip().lower() != "exact" or be.shots is not None:
+        print(
+            f"no wall-clock estimate for {be.spec}"
+            f"{'' if be.shots is None else f' with {be.shots} shots'}: times are measured "
+            "on the exact simulator (backend 'exact')"
+        )
+        return
+    workers = args.workers
+    if args.scheduler:
+        workers = _cluster_slots(args.scheduler)
+    print()
+    est = time_estimate(
+        config,
+        data,
+        workers=workers,
+        progress=lambda line: print(f"  {line}", file=sys.stderr, flush=True),
+    )
+    tp0 = est.throughput[0]
+    load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
+    print(
+        "wall-clock estimate on this machine: exact simulator, adjoint training, Hessian by "
+        f"method '{config.hessian.method}'; from throughput measured just now "
+        f"({tp0.bindings // tp0.num_patches} images x {tp0.num_patches} patches = "
+        f"{tp0.bindings} bindings per call, fastest of {tp0.repeats} to 10 calls, after "
+        "compiling)"
+    )
+    print(f"  ms per binding (load average {load:.1f} on {os.cpu_count()} cores after measuring):")
+    print(
+        f"  {'depth':>7}{'qubits':>8}{'values':>8}{'threads':>9}"
+        f"{'forward':>10}{'vjp':>10}{'jvp':>10}{'hvp':>10}{'HVP':>10}"
+    )
+    for tp in (*est.throughput, *est.worker_throughput):
+        print(
+            f"  {tp.depth:>7}{tp.num_qubits:>8}{tp.num_values:>8}{tp.threads:>9}"
+            + "".join(f"{1e3 * t:>10.4f}" for t in (tp.forward, tp.vjp, tp.jvp, tp.hvp, tp.product))
+        )
+    print(
+        "  (HVP: one whole loss Hessian-vector product per sample and patch: the jvp and hvp "
+        "sweeps and the work around them)"
+    )
+    hvp = config.hessian.enabled and config.hessian.method == "hvp"
+    head = f"  {'run':<14}{'training':>11}{'evaluation':>12}{'hessian':>11}{'landscape':>11}"
+    print(head + f"{'total':>11}" + (f"{'HVPs':>7}" if hvp else ""))
+    for r in est.runs:
+        row = "".join(
+            f"{format_duration(t):>{w}}"
+            for t, w in (
+                (r.training, 11),
+                (r.evaluation, 12),
+                (r.hessian, 11),
+                (r.landscape, 11),
+                (r.total, 11),
+            )
+        )
+        print(f"  {r.run:<14}{row}" + (f"{r.hessian_products:>7}" if hvp else ""))
+    print(
+        f"total in-process (runs one after another, {tp0.threads} kernel threads): "
+        f"{format_duration(est.total)}"
+    )
+    if est.on_workers is not None:
+        one = sum(r.total for r in est.worker_runs or ())
+        print(
+            f"on {est.workers} Dask worker{'s' if est.workers != 1 else ''} (one kernel thread "
+            f"each, each as fast as one core here): {format_duration(est.on_workers)}; runs "
+            f"are independent tasks (one worker alone: {format_duration(one)}), nothing inside "
+            "a run is split"
+        )
+    else:
+        print("  (--workers N or --scheduler ADDRESS: the time on N single-threaded Dask workers)")
+    for note in est.notes:
+        print(f"  {note}")
+
+
+def _cluster_slots(address: str) -> int:
+    """Task slots (threads) of the Dask cluster at ``address``."""
+    from dask.distributed import Client
+
+    with Client(address, timeout="30s") as client:
+        return max(1, sum(client.nthreads().values()))
 
 
 def run(args: argparse.Namespace) -> int:

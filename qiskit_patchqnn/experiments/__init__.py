@@ -28,7 +28,17 @@ Example:
 """
 
 from .config import load_config, load_preset, parse_config, preset_names
-from .cost import RunCost, SweepCost, run_cost, sweep_cost
+from .cost import (
+    RunCost,
+    RunTime,
+    SweepCost,
+    Throughput,
+    TimeEstimate,
+    measure_throughput,
+    run_cost,
+    sweep_cost,
+    time_estimate,
+)
 from .report import write_report
 from .runner import SUMMARY_COLUMNS, RunOutput, build_model, execute_run, load_sweep_data
 from .schema import ConfigError, SweepConfig
@@ -58,6 +68,7 @@ __all__ = [
     "ModelSpec",
     "RunCost",
     "RunOutput",
+    "RunTime",
     "RunSpec",
     "SUMMARY_COLUMNS",
     "SweepConfig",
@@ -66,6 +77,8 @@ __all__ = [
     "SweepSpec",
     "StudyConfig",
     "SweepStore",
+    "Throughput",
+    "TimeEstimate",
     "TrainingSpec",
     "build_model",
     "execute_run",
@@ -73,6 +86,7 @@ __all__ = [
     "load_preset",
     "load_study",
     "load_sweep_data",
+    "measure_throughput",
     "parse_config",
     "parse_study",
     "preset_names",
@@ -80,6 +94,7 @@ __all__ = [
     "run_cost",
     "run_sweep",
     "sweep_cost",
+    "time_estimate",
     "write_report",
     "write_study_report",
 ]
