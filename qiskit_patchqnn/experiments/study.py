@@ -136,7 +136,7 @@ def load_study(name: str) -> StudyConfig:
         >>> study.main, sorted(study.arms)
         ('main', ['classes', 'fixed-lr', 'main'])
         >>> study.arms["fixed-lr"].training.learning_rate
-        0.003
+        0.03
 
     Raises:
         ConfigError: unknown study, or an arm that is not a valid sweep (naming the arm).

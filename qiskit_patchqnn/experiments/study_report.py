@@ -29,6 +29,7 @@ import secrets
 import shutil
 import sys
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -176,12 +177,19 @@ def study_markdown(
     fall_cat = category(cl_all["depth"])
     fixed_trends = depth_trends(cells_fixed) if cells_fixed else []
     fixed_cat = category(fixed_trends)
+    fixed_conv_cat = "not testable"
+    if fixed is not None:
+        conv = {
+            a.name: replace(a, rows=[r for r in a.rows if r["converged"]]) for a in (main, fixed)
+        }
+        fixed_conv_cat = category(depth_trends(fixed_cells(conv[main.name], conv[fixed.name])))
     verdicts.append(
         (
             "λ_max rises with depth (more parameters)",
             depth_verdict(fall_cat, fixed_cat),
             f"with the paper's falling learning rate: {fall_cat}; at a fixed learning rate: "
-            f"{fixed_cat}; converged runs only (falling): {category(cl_conv['depth'])}",
+            f"{fixed_cat}; converged runs only: {category(cl_conv['depth'])} (falling), "
+            f"{fixed_conv_cat} (fixed)",
         )
     )
     body += lambda_section(main, cl_all, figs)

@@ -202,7 +202,8 @@ def lambda_section(main: Arm, cl: Mapping[str, list[Trend]], figs: Mapping) -> l
     if "lambda_depth" in figs:
         md += [f"![λ_max against weights per patch]({figs['lambda_depth']})", ""]
     md += [
-        "Main arm, λ_max at the best checkpoint on all training images (mean ± std over seeds); "
+        f"Main arm, λ_max at the {main.config.hessian.checkpoint!r} checkpoint on all training "
+        "images (mean ± std over seeds); "
         "weights per patch: " + ", ".join(f"d={d}: {p}" for d, p in sorted(wpp.items())) + ".",
         "",
         *_grid(cells, _ms("lambda_max")),
