@@ -38,13 +38,21 @@ from .execute import ExecutionLog, execute
 from .executor import Evaluation, Executor
 from .isa import device_of, transpile_patch
 from .journal import JobJournal
-from .limits import IBM_LIMITS, JobLimits, executions_per_binding, is_hardware, job_limits
+from .limits import (
+    IBM_LIMITS,
+    LOCAL_LIMITS,
+    JobLimits,
+    executions_per_binding,
+    is_hardware,
+    job_limits,
+)
 from .primitives import PRIMITIVES, checked_options, runtime_estimator, runtime_primitive
 from .provenance import Provenance, backend_name, primitive_name, provenance, runtime_options
 from .secrets import scrub
 
 __all__ = [
     "IBM_LIMITS",
+    "LOCAL_LIMITS",
     "PRIMITIVES",
     "SPEC_FORMS",
     "ConfirmHook",

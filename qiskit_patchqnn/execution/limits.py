@@ -22,6 +22,7 @@ from .primitives import runtime_primitive
 __all__ = [
     "IBM_LIMITS",
     "JobLimits",
+    "LOCAL_LIMITS",
     "executions_per_binding",
     "is_hardware",
     "job_limits",
@@ -58,6 +59,15 @@ The client-side Estimator submits ``Executor`` jobs, which IBM's job validation 
 million executions; the legacy ``EstimatorV2`` is held to the same cap (the service may split
 its jobs, but one limit for both keeps job boundaries, and journal keys, the same)."""
 
+LOCAL_LIMITS = JobLimits(max_pubs=None, max_bindings=128, max_executions=10_000_000)
+"""Limits used for Qiskit Runtime estimators in local testing mode (fake devices, Aer).
+
+The local simulation holds every bound circuit of a job (one per binding, measurement basis and
+twirling randomisation) in memory at once: measured on ``fake_manila`` with the client-side
+Estimator's default options and 485 shots, about 7 MB per binding, so a 10-million-execution
+job of 10,304 bindings needed more than 24 GB. Local jobs are therefore cut at 128 bindings
+(about 1 GB); hardware jobs keep :data:`IBM_LIMITS`."""
+
 
 def runtime_backend(estimator: Any) -> Any | None:
     """The backend of a qiskit-ibm-runtime estimator (either primitive), ``None`` otherwise.
@@ -81,23 +91,32 @@ def is_hardware(estimator: BaseEstimatorV2) -> bool:
         False
     """
     backend = runtime_backend(estimator)
-    if backend is None:
-        return False
-    if getattr(getattr(estimator, "_service", None), "is_local", False):
-        return False  # local testing mode: a fake device or an Aer simulator
-    if type(backend).__module__.startswith("qiskit_ibm_runtime.fake_provider"):
+    if backend is None or _local_mode(estimator, backend):
         return False
     return not bool(getattr(getattr(backend, "configuration", lambda: None)(), "simulator", False))
 
 
+def _local_mode(estimator: Any, backend: Any) -> bool:
+    """Local testing mode: a fake device or an Aer simulator behind a runtime estimator."""
+    if getattr(getattr(estimator, "_service", None), "is_local", False):
+        return True
+    return type(backend).__module__.startswith(("qiskit_ibm_runtime.fake_provider", "qiskit_aer"))
+
+
 def job_limits(estimator: BaseEstimatorV2) -> JobLimits:
-    """Default :class:`JobLimits` for ``estimator``: IBM's for Qiskit Runtime, none otherwise.
+    """Default :class:`JobLimits` for ``estimator``: IBM's, local testing mode's, or none.
+
+    :data:`IBM_LIMITS` for Qiskit Runtime estimators on hardware, :data:`LOCAL_LIMITS` for
+    them in local testing mode, no limit for any other estimator.
 
     Example:
         >>> from qiskit_patchqnn.simulator import BatchedEstimator
         >>> job_limits(BatchedEstimator())
         JobLimits(max_pubs=None, max_bindings=None, max_executions=None)
     """
+    backend = runtime_backend(estimator)
+    if backend is not None and _local_mode(estimator, backend):
+        return LOCAL_LIMITS
     if runtime_primitive(estimator) is not None:
         return IBM_LIMITS
     return JobLimits()

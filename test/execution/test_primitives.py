@@ -30,6 +30,7 @@ from qiskit_aer import AerSimulator
 
 from qiskit_patchqnn.execution import (
     IBM_LIMITS,
+    LOCAL_LIMITS,
     ExecutionLog,
     JobJournal,
     JobLimits,
@@ -115,7 +116,7 @@ def test_fake_and_ibm_specs_build_the_client_side_estimator(mode):
         expected_mode = {"batch": Batch, "session": Session, "job": type(None)}[mode]
         assert type(est.mode) is expected_mode
         assert runtime_backend(est).name == device_of(est).name == "fake_manila"
-        assert pm is not None and job_limits(est) == IBM_LIMITS and not is_hardware(est)
+        assert pm is not None and job_limits(est) == LOCAL_LIMITS and not is_hardware(est)
 
 
 def test_legacy_estimator_only_when_asked():

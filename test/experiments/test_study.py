@@ -261,3 +261,60 @@ def test_verdict_rules() -> None:
     assert outlier_verdict({10: [6, 12, 11], 4: [3, 4]}) == "holds on average"
     assert outlier_verdict({10: [3, 4], 4: [3, 4]}) == "does not hold"
     assert outlier_verdict({10: [np.nan]}) == "not testable"
+
+
+def _arms_with_rows(main_rows, fixed_rows):
+    import tomllib
+
+    from qiskit_patchqnn.experiments.report import RunFiles
+    from qiskit_patchqnn.experiments.study_sections import Arm
+
+    study = parse_study(tomllib.loads(TINY_STUDY), source="tiny")
+    files = RunFiles(Path("."))
+    return {
+        "main": Arm("main", "main", study.arms["main"], main_rows, files),
+        "fixed": Arm("fixed", "fixed_lr", study.arms["fixed"], fixed_rows, files),
+    }
+
+
+def _row(k, d, seed, lam, converged=True):
+    return {
+        "num_patches": k,
+        "depth": d,
+        "seed": seed,
+        "lambda_max": lam,
+        "train_loss": 0.01,
+        "checkpoint_epoch": 2,
+        "checkpoint_lr_fraction": 0.0,
+        "period_loss_change": 0.001 if converged else 0.5,
+        "checkpoint_loss": 0.01,
+        "grad_norm": 0.01,
+        "grad_norm_init": 1.0,
+        "seconds": 1.0,
+        "weights_per_patch": 10 * d,
+    }
+
+
+def _depth_verdict_line(arms) -> str:
+    from qiskit_patchqnn.experiments.study_report import study_markdown
+
+    md = study_markdown({"name": "t"}, arms, [], {})
+    (line,) = [x for x in md.splitlines() if x.startswith("| λ_max rises with depth")]
+    return line
+
+
+def test_depth_is_judged_on_converged_runs_and_can_be_confounded() -> None:
+    # lr 0.05 at d = 1 and 0.02 at d = 2 (main); the fixed arm runs d = 1 at 0.02 and shares
+    # the main arm's d = 2. Falling rate: lambda rises 1 -> 2; fixed rate: 3 -> 2 falls.
+    main_rows = [_row(4, 1, s, 1.0 + s) for s in (0, 1)] + [_row(4, 2, s, 2.0 + s) for s in (0, 1)]
+    fixed_rows = [_row(4, 1, s, 3.0 + s) for s in (0, 1)]
+    line = _depth_verdict_line(_arms_with_rows(main_rows, fixed_rows))
+    assert "**confounded**" in line and "judged on converged runs: holds" in line
+    # an unconverged shallow cell (an underfit model) is left out of the verdict...
+    main_rows[:2] = [_row(4, 1, s, 9.0, converged=False) for s in (0, 1)]
+    fixed_rows = [_row(4, 1, s, 1.0, converged=True) for s in (0, 1)]
+    line = _depth_verdict_line(_arms_with_rows(main_rows, fixed_rows))
+    assert "all runs: does not hold (falling), holds (fixed)" in line
+    # ... and with no converged comparison at all, every run counts
+    assert "converged runs: not testable with the paper's" in line
+    assert "| **does not hold** |" in line
