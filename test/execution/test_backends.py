@@ -23,6 +23,7 @@ from qiskit.transpiler import generate_preset_pass_manager
 from qiskit_aer.primitives import EstimatorV2 as AerEstimator
 
 from qiskit_patchqnn.execution import (
+    LOCAL_LIMITS,
     backend_name,
     fake_backend,
     fake_backend_names,
@@ -223,7 +224,10 @@ def test_fake_local_mode_end_to_end():
     assert record.primitive == "qiskit_ibm_runtime.executor_estimator.Estimator"
     assert record.options["resilience_level"] == 1
     assert record.options["twirling"] == {"enable_gates": True, "num_randomizations": 2}
-    assert len(record.job_ids) == qnn.executor.log.jobs == 2
+    # local testing mode cuts jobs at LOCAL_LIMITS.max_bindings = 128: the forward (4 bindings)
+    # is one job; backward's centre (4) and shifted points (240) go as one job and two
+    assert LOCAL_LIMITS.max_bindings == 128 and qnn.executor.log.bindings == 4 + 4 + 240
+    assert len(record.job_ids) == qnn.executor.log.jobs == 4
     assert set(record.versions) >= {"qiskit", "qiskit-aer", "qiskit-ibm-runtime"}
     json.dumps(record.to_dict())
 
