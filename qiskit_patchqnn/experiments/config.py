@@ -97,13 +97,22 @@ def load_config(path: str | Path) -> SweepConfig:
             file and the key).
     """
     path = Path(path)
+    return parse_config(read_toml_file(path), source=path.name)
+
+
+def read_toml_file(path: Path) -> dict[str, Any]:
+    """The TOML table in ``path``.
+
+    Raises:
+        ConfigError: missing or unreadable file, or invalid TOML (one line, naming the file).
+    """
     if not path.is_file():
         raise ConfigError(f"config file {str(path)!r} does not exist")
     try:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         raise ConfigError(f"{path.name}: cannot read config: {exc}") from None
-    return parse_config(_parse_toml(text, path.name), source=path.name)
+    return _parse_toml(text, path.name)
 
 
 def _parse_toml(text: str, source: str) -> dict:

@@ -38,7 +38,7 @@ from pathlib import Path
 from typing import Any
 
 from ..io import read_json, write_json
-from .config import _STUDY_PRESETS, _parse_toml, parse_config
+from .config import _STUDY_PRESETS, _parse_toml, parse_config, read_toml_file
 from .schema import ConfigError, SweepConfig
 
 __all__ = [
@@ -156,13 +156,7 @@ def load_study_file(path: str | Path) -> StudyConfig | None:
         ConfigError: missing or unreadable file, invalid TOML, or an invalid study.
     """
     path = Path(path)
-    if not path.is_file():
-        raise ConfigError(f"config file {str(path)!r} does not exist")
-    try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ConfigError(f"{path.name}: cannot read config: {exc}") from None
-    data = _parse_toml(text, path.name)
+    data = read_toml_file(path)
     return parse_study(data, source=path.name) if "study" in data else None
 
 
