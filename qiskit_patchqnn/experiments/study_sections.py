@@ -24,6 +24,7 @@ import numpy as np
 from . import paper_data as paper
 from .claims import Cell, Trend, aggregate, claims, fmt_mean_std, trend
 from .convergence import ConvergenceRule
+from .markdown import _grid as markdown_grid
 from .report import RunFiles
 from .runner import EXTRA_COLUMNS, SUMMARY_COLUMNS
 from .schema import SweepConfig
@@ -181,13 +182,7 @@ def _name(row: Mapping[str, Any]) -> str:
 
 
 def _grid(cells: Mapping[tuple[int, int], Cell], fmt: Callable[[Cell], str]) -> list[str]:
-    ks = sorted({k for k, _ in cells})
-    ds = sorted({d for _, d in cells})
-    lines = ["| K \\ d | " + " | ".join(str(d) for d in ds) + " |", "|---" * (len(ds) + 1) + "|"]
-    for k in ks:
-        vals = [fmt(cells[(k, d)]) if (k, d) in cells else "" for d in ds]
-        lines.append(f"| {k} | " + " | ".join(vals) + " |")
-    return lines
+    return markdown_grid(cells, fmt)[2]
 
 
 def _ms(key: str) -> Callable[[Cell], str]:
